@@ -1,0 +1,26 @@
+/**
+ * Identifiers. Every row id is a UUIDv7: time-ordered, so `ORDER BY id` is creation order and an id
+ * doubles as a stable pagination cursor. Isomorphic (Web Crypto only), so the Studio may import it.
+ */
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Returns a new RFC 9562 UUIDv7 (48-bit millisecond timestamp, then random bits). */
+export function uuidv7(now: number = Date.now()): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  let ts = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ts % 256;
+    ts = Math.floor(ts / 256);
+  }
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** True when `value` is a UUID in canonical 8-4-4-4-12 hex form (any version). */
+export function isUuid(value: string): boolean {
+  return UUID_RE.test(value);
+}
