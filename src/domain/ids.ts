@@ -5,16 +5,30 @@
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Returns a new RFC 9562 UUIDv7 (48-bit millisecond timestamp, then random bits). */
+let lastMs = 0;
+let counter = 0;
+
+/**
+ * Returns a new RFC 9562 UUIDv7. Ids made by one process are strictly increasing: within one
+ * millisecond a 12-bit counter (the `rand_a` field, RFC 9562 method 1) orders them.
+ */
 export function uuidv7(now: number = Date.now()): string {
+  if (now > lastMs) {
+    lastMs = now;
+    counter = 0;
+  } else if (++counter > 0xfff) {
+    lastMs += 1;
+    counter = 0;
+  }
   const bytes = new Uint8Array(16);
   globalThis.crypto.getRandomValues(bytes);
-  let ts = now;
+  let ts = lastMs;
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ts % 256;
     ts = Math.floor(ts / 256);
   }
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

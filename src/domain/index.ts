@@ -13,3 +13,4 @@ export * from './task.js';
 export * from './tenant.js';
 export * from './values.js';
 export * from './versioning.js';
+export * from './validation.js';

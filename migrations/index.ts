@@ -1,0 +1,13 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261125172354 } from './Migration20261125172354.js';
+import { Migration20261125172400 } from './Migration20261125172400.js';
+
+/**
+ * Every migration, in order. Migrations are append-only: never edit one that has landed, add a new
+ * one (`npm run db:migration:create`) and list it here. Listing them explicitly (instead of a file
+ * glob) makes the same list work under tsx, vitest and compiled JavaScript.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261125172354_initial_schema', class: Migration20261125172354 },
+  { name: 'Migration20261125172400_append_only_guards', class: Migration20261125172400 },
+];

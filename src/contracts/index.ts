@@ -1,0 +1,5 @@
+/** Wire contracts: HTTP bodies and resources. Isomorphic: the Studio imports this. */
+export * from './http/admin.js';
+export * from './http/catalog.js';
+export * from './http/common.js';
+export * from './http/merge-patch-schema.js';

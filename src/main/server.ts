@@ -1,0 +1,57 @@
+/**
+ * The web service: API (and, with later issues, realtime and the run host). Reads the configuration,
+ * opens the database (embedded by default), seeds the demo tenant on a first embedded start, listens,
+ * and closes cleanly on SIGINT/SIGTERM.
+ */
+import closeWithGrace from 'close-with-grace';
+import { mkdirSync } from 'node:fs';
+import { buildApi } from '../api/app.js';
+import { ConfigError, loadConfig } from '../config/env.js';
+import { createLogger } from '../observability/logger.js';
+import { openDatabase } from './database.js';
+import { ensureDemoTenant } from './demo-tenant.js';
+import { platformVersion } from './version.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const db = await openDatabase(config, logger, { migrate: config.MIGRATE_ON_START });
+  logger.info({ database: db.embedded ? `embedded (${config.DATA_DIR}/pg)` : 'postgres' }, 'database ready');
+
+  if (db.embedded) {
+    const demo = await ensureDemoTenant(db.orm, config.DATA_DIR);
+    if (demo) {
+      process.stdout.write(
+        `\n  First start: created tenant "demo" (${demo.tenantId}) and its admin API key:\n\n    ${demo.key}\n\n` +
+          `  It is shown once; a copy is in ${demo.file} (mode 0600).\n` +
+          `  Try: curl -H "Authorization: Bearer $(cat ${demo.file})" http://${config.HOST}:${config.PORT}/v2/brands\n\n`,
+      );
+    }
+  }
+
+  const app = await buildApi({ orm: db.orm, logger, version: platformVersion() });
+  closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down');
+    await app.close();
+    await db.close();
+  });
+  await app.listen({ host: config.HOST, port: config.PORT });
+  logger.info(`VM Platform ${platformVersion()} listening on http://${config.HOST}:${config.PORT} (docs: /docs)`);
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? err.message;
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
+  else process.stderr.write(`Start-up failed: ${describe(err)}\n`);
+  process.exit(1);
+});

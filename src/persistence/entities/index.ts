@@ -1,0 +1,24 @@
+import { ApiKeySchema } from './api-key.entity.js';
+import { AuditEventSchema } from './audit-event.entity.js';
+import { BrandSchema, BrandVersionSchema } from './brand.entity.js';
+import { CampaignSchema, CampaignVersionSchema } from './campaign.entity.js';
+import { ContextSnapshotSchema } from './context-snapshot.entity.js';
+import { TaskSchema, TaskVersionSchema } from './task.entity.js';
+import { ProjectSchema, TenantSchema } from './tenant.entity.js';
+
+export * from './api-key.entity.js';
+export * from './audit-event.entity.js';
+export * from './brand.entity.js';
+export * from './campaign.entity.js';
+export * from './context-snapshot.entity.js';
+export * from './task.entity.js';
+export * from './tenant-scope.js';
+export * from './tenant.entity.js';
+export * from './versioned.js';
+
+/** Every entity schema, in the order MikroORM should discover them. */
+export const ENTITIES = [
+  TenantSchema, ProjectSchema, ApiKeySchema,
+  BrandSchema, BrandVersionSchema, CampaignSchema, CampaignVersionSchema, TaskSchema, TaskVersionSchema,
+  ContextSnapshotSchema, AuditEventSchema,
+];
