@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `\n  First start: created tenant "demo" (${demo.tenantId}) and its admin API key:\n\n    ${demo.key}\n\n` +
           `  It is shown once; a copy is in ${demo.file} (mode 0600).\n` +
-          `  Try: curl -H "Authorization: Bearer $(cat ${demo.file})" http://${config.HOST}:${config.PORT}/v2/brands\n\n`,
+          `  Try: curl -H "Authorization: Bearer $(cat ${demo.file})" http://localhost:${config.PORT}/v2/brands\n\n`,
       );
     }
   }
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
     await app.close();
     await db.close();
   });
-  await app.listen({ host: config.HOST, port: config.PORT });
-  logger.info(`VM Platform ${platformVersion()} listening on http://${config.HOST}:${config.PORT} (docs: /docs)`);
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  logger.info({ address }, `VM Platform ${platformVersion()} listening on ${address} (API docs: ${address}/docs)`);
 }
 
 function describe(err: unknown): string {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CATALOG, isPlatformError, type ErrorCode } from '../../domain/errors.js';
@@ -6,7 +6,6 @@ import { ERROR_CATALOG, isPlatformError, type ErrorCode } from '../../domain/err
 /** The error codes Fastify raises for a client mistake, mapped onto the catalog. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
@@ -24,7 +23,7 @@ interface Answer {
   details?: Record<string, unknown>;
 }
 
-function classify(err: FastifyError): Answer {
+function classify(err: FastifyError, request: FastifyRequest): Answer {
   if (isPlatformError(err)) {
     return { status: err.httpStatus, code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
   }
@@ -40,6 +39,10 @@ function classify(err: FastifyError): Answer {
       message: first ? `${first.path}: ${first.message}` : `invalid ${where}`,
       details: { issues },
     };
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const got = request.headers['content-type'] ?? 'none';
+    return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: `the body must be application/json (got ${got})` };
   }
   const byCode = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (byCode) return { status: ERROR_CATALOG[byCode].httpStatus, code: byCode, message: err.message };
@@ -59,7 +62,7 @@ function classify(err: FastifyError): Answer {
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((err: FastifyError, request, reply) => {
-      const answer = classify(err);
+      const answer = classify(err, request);
       if (answer.status >= 500) request.log.error({ err }, 'request failed');
       else request.log.info({ code: answer.code, msg: answer.message }, 'request refused');
       const body = {

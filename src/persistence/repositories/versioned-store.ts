@@ -106,7 +106,8 @@ export class VersionedStore<H extends VersionedHead, D> {
   /**
    * Appends version `expected + 1` built by `build` from the current one. Refused with 409 when the
    * record is no longer at `expected` (checked on read, and again by the database on write).
-   * `build` may throw a PlatformError to refuse the change; nothing is written then.
+   * `build` may throw a PlatformError to refuse the change; nothing is written then. A change that
+   * leaves the content unchanged returns the current version and writes nothing.
    */
   async append(
     scope: Scope,
@@ -118,6 +119,8 @@ export class VersionedStore<H extends VersionedHead, D> {
     const current = await this.get(scope, id);
     const n = nextVersion(current.head.currentVersion, expected, `${this.kind} ${id}`);
     const data = await build(current);
+    // A change that leaves the content as it is (same hash) adds no version and no audit event.
+    if (contentHash(data) === current.version.hash) return current;
     const head = current.head;
     head.updatedAt = new Date();
     const version = this.newVersion(scope, head, n, data);
