@@ -42,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (err) {
     throw new Error(
       `Integration tests need Postgres at ${adminUrl} (set TEST_DATABASE_URL to use another server): ${(err as Error).message}`,
+      { cause: err },
     );
   }
   await dropStaleDatabases(adminUrl);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { COMMON_ERRORS, ErrorBody, IdParams, PageQuery, VersionParams, VersionSummary, pageOf } from '../../../contracts/http/common.js';
 import type { VersionedHead } from '../../../persistence/entities/versioned.js';
 import type { Page, PageRequest } from '../../../persistence/pagination.js';
