@@ -89,3 +89,18 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     expect(paths).toEqual(expect.arrayContaining(['body.identity.name', 'body.locale']));
   });
 });
+
+describe('empty bodies', () => {
+  it('a POST with a JSON content type and no body is accepted where no body is needed', async () => {
+    const task = (await api.call(t.adminKey, { method: 'POST', url: '/v2/tasks', payload: { campaignId, name: 'T', deliverableType: 'email' } })).json();
+    const res = await api.call(t.adminKey, { method: 'POST', url: `/v2/tasks/${task.id}/context-snapshots`, headers: { 'content-type': 'application/json' }, payload: '' });
+    expect(res.statusCode).toBe(201);
+  });
+
+  it('and refused with a clear message where a body is needed', async () => {
+    const res = await api.call(t.adminKey, { method: 'POST', url: '/v2/brands', headers: { 'content-type': 'application/json' }, payload: '' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(res.json().error.message).toContain('body');
+  });
+});
