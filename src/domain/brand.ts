@@ -56,7 +56,8 @@ export const BrandData = z.strictObject({
     })
     .prefault({}),
   locale: Locale.optional(),
-  overridePolicy: OverridePolicy.default(DEFAULT_OVERRIDE_POLICY),
+  // A fresh copy per brand: the default constant must never be shared (and mutated) through a record.
+  overridePolicy: OverridePolicy.default(() => structuredClone(DEFAULT_OVERRIDE_POLICY)),
 });
 /** The parsed form of {@link BrandData}. */
 export type BrandData = z.output<typeof BrandData>;

@@ -1,7 +1,7 @@
 import type { BrandData } from './brand.js';
 import type { CampaignData } from './campaign.js';
 import { contentHash } from './canonical-json.js';
-import { CONTEXT_FIELDS, FIELD_PATHS, LEVELS, getPath, setPath, type FieldPath, type Level } from './context-fields.js';
+import { CONTEXT_FIELDS, FIELD_PATHS, LEVELS, getPath, isFieldPath, setPath, type FieldPath, type Level } from './context-fields.js';
 import { overrideViolation, type OverrideRules, type OverrideViolation, type VersionRef } from './override-policy.js';
 import type { TaskData } from './task.js';
 
@@ -85,6 +85,16 @@ export function resolveContext(input: {
     if (value !== undefined && from) {
       setPath(context, path, value);
       provenance[path] = from;
+    }
+  }
+
+  // Stored overrides that name no field this level could override (an unknown path, or a field of
+  // the same or a lower level) are never applied either; say so instead of ignoring them silently.
+  for (const level of ['campaign', 'task'] as const) {
+    for (const field of Object.keys(overrides[level])) {
+      if (isFieldPath(field) && LEVELS.indexOf(CONTEXT_FIELDS[field].owner) < LEVELS.indexOf(level)) continue;
+      const violation = overrideViolation(level, field, rules);
+      if (violation) conflicts.push({ ...violation, level });
     }
   }
 

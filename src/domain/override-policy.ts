@@ -26,9 +26,12 @@ export interface OverrideViolation {
 
 const rank = (level: Level): number => LEVELS.indexOf(level);
 
-/** Fields a level may name as overrides at all: fields owned by a level above it. */
+/**
+ * Fields a level could ever override: owned by a level above it and not locked (identity, names).
+ * Whether a given brand allows them is its policy's business.
+ */
 export function overridableCandidates(level: Level): string[] {
-  return FIELD_PATHS.filter((p) => rank(CONTEXT_FIELDS[p].owner) < rank(level));
+  return FIELD_PATHS.filter((p) => rank(CONTEXT_FIELDS[p].owner) < rank(level) && !('lock' in CONTEXT_FIELDS[p]));
 }
 
 /**
@@ -81,9 +84,10 @@ export function overrideViolation(level: Level, field: string, rules: OverrideRu
 /**
  * Validates the overrides a campaign or task is about to store: each one must be permitted and its
  * value must satisfy the field's schema. Throws a 422 naming the first refused field and the level
- * that locks it; `details.violations` lists all of them.
+ * that locks it; `details.violations` lists all of them. Returns the overrides as parsed by their
+ * field schemas (trimmed strings and so on): store these, not the raw input.
  */
-export function assertOverridesAllowed(level: Level, overrides: Record<string, unknown>, rules: OverrideRules): void {
+export function assertOverridesAllowed(level: Level, overrides: Record<string, unknown>, rules: OverrideRules): Record<string, unknown> {
   const violations = Object.keys(overrides)
     .map((field) => overrideViolation(level, field, rules))
     .filter((v): v is OverrideViolation => v !== null);
@@ -95,6 +99,7 @@ export function assertOverridesAllowed(level: Level, overrides: Record<string, u
       violations,
     });
   }
+  const normalized: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(overrides)) {
     if (!isFieldPath(field)) continue;
     const parsed = CONTEXT_FIELDS[field].schema.safeParse(value);
@@ -103,7 +108,9 @@ export function assertOverridesAllowed(level: Level, overrides: Record<string, u
         issues: parsed.error.issues.map((i) => ({ path: ['overrides', field, ...i.path.map(String)].join('.'), message: i.message })),
       });
     }
+    normalized[field] = parsed.data;
   }
+  return normalized;
 }
 
 /**
@@ -115,7 +122,7 @@ export function assertValidOverridePolicy(policy: OverridePolicy): void {
     for (const field of policy[level]) {
       if (!isFieldPath(field)) {
         throw new PlatformError('UNKNOWN_FIELD', `overridePolicy.${level}: ${field} is not a context field`, {
-          field, allowed: overridableCandidates(level).filter((p) => !('lock' in CONTEXT_FIELDS[p as keyof typeof CONTEXT_FIELDS])),
+          field, allowed: overridableCandidates(level),
         });
       }
       const def = CONTEXT_FIELDS[field];

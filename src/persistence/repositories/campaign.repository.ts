@@ -18,9 +18,10 @@ function rulesOf(brand: BrandRecord): OverrideRules {
   return { brand: { level: 'brand', id: brand.head.id, version: brand.head.currentVersion, policy: brand.version.data.overridePolicy } };
 }
 
-function assertCampaignRules(data: CampaignData, brand: BrandRecord): void {
+/** Checks the campaign's locks and overrides; returns the data with its overrides normalized. */
+function withCheckedRules(data: CampaignData, brand: BrandRecord): CampaignData {
   assertValidLockedFields(data.lockedFields);
-  assertOverridesAllowed('campaign', data.overrides, rulesOf(brand));
+  return { ...data, overrides: assertOverridesAllowed('campaign', data.overrides, rulesOf(brand)) };
 }
 
 /**
@@ -30,16 +31,14 @@ function assertCampaignRules(data: CampaignData, brand: BrandRecord): void {
  */
 export async function createCampaign(scope: Scope, input: { brandId: string; data: CampaignData }): Promise<CampaignRecord> {
   const brand = await getBrand(scope, input.brandId);
-  assertCampaignRules(input.data, brand);
-  return campaignStore.create(scope, { brand: brand.head }, input.data);
+  return campaignStore.create(scope, { brand: brand.head }, withCheckedRules(input.data, brand));
 }
 
 /** Applies a JSON merge patch as version `expected + 1`; all overrides are re-checked against the brand's current policy. */
 export async function patchCampaign(scope: Scope, id: string, expected: number, patch: Record<string, unknown>): Promise<CampaignRecord> {
   return campaignStore.append(scope, id, expected, async (current) => {
     const next = parseOrThrow(CampaignData, applyMergePatch(current.version.data, patch), 'body');
-    assertCampaignRules(next, await getBrand(scope, current.head.brand.id));
-    return next;
+    return withCheckedRules(next, await getBrand(scope, current.head.brand.id));
   });
 }
 

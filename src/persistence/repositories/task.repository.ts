@@ -16,13 +16,15 @@ export type TaskRecord = Versioned<Task, TaskData>;
 /** The append-only store of tasks. */
 export const taskStore = new VersionedStore<Task, TaskData>('task', Task, TaskVersion, 'task');
 
-async function assertTaskRules(scope: Scope, taskId: string | null, data: TaskData, campaign: CampaignRecord): Promise<void> {
+/** Checks the task's overrides and dependencies; returns the data with its overrides normalized. */
+async function withCheckedRules(scope: Scope, taskId: string | null, data: TaskData, campaign: CampaignRecord): Promise<TaskData> {
   const brand = await getBrand(scope, campaign.head.brand.id);
-  assertOverridesAllowed('task', data.overrides, {
+  const overrides = assertOverridesAllowed('task', data.overrides, {
     brand: { level: 'brand', id: brand.head.id, version: brand.head.currentVersion, policy: brand.version.data.overridePolicy },
     campaign: { level: 'campaign', id: campaign.head.id, version: campaign.head.currentVersion, lockedFields: campaign.version.data.lockedFields },
   });
   await assertDependencies(scope, taskId, data.dependsOn);
+  return { ...data, overrides };
 }
 
 /**
@@ -61,16 +63,15 @@ async function assertDependencies(scope: Scope, taskId: string | null, dependsOn
  */
 export async function createTask(scope: Scope, input: { campaignId: string; data: TaskData }): Promise<TaskRecord> {
   const campaign = await getCampaign(scope, input.campaignId);
-  await assertTaskRules(scope, null, input.data, campaign);
-  return taskStore.create(scope, { campaign: campaign.head, brand: campaign.head.brand }, input.data);
+  const data = await withCheckedRules(scope, null, input.data, campaign);
+  return taskStore.create(scope, { campaign: campaign.head, brand: campaign.head.brand }, data);
 }
 
 /** Applies a JSON merge patch as version `expected + 1`, re-checking overrides and dependencies. */
 export async function patchTask(scope: Scope, id: string, expected: number, patch: Record<string, unknown>): Promise<TaskRecord> {
   return taskStore.append(scope, id, expected, async (current) => {
     const next = parseOrThrow(TaskData, applyMergePatch(current.version.data, patch), 'body');
-    await assertTaskRules(scope, id, next, await getCampaign(scope, current.head.campaign.id));
-    return next;
+    return withCheckedRules(scope, id, next, await getCampaign(scope, current.head.campaign.id));
   });
 }
 
