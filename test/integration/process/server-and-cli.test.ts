@@ -102,3 +102,31 @@ describe('cli', () => {
     expect(list.stdout).toContain('acme');
   }, 60_000);
 });
+
+describe('start-up against Postgres', () => {
+  it('refuses to start with pending migrations unless MIGRATE_ON_START=true, and db:migrate applies them', async () => {
+    const { createEmptyDatabase } = await import('../../helpers/test-db.js');
+    const empty = await createEmptyDatabase();
+    try {
+      const env = { DATABASE_URL: empty.url, DATA_DIR: tempDataDir(), PORT: '0' };
+      const refused = spawnMain('server', [], env);
+      const { output } = await waitForOutput(refused, /pending migration/);
+      expect(output).toContain('npm run db:migrate');
+      await stop(refused);
+
+      const migrated = await runCli(['db', 'migrate'], env);
+      expect(migrated.code).toBe(0);
+      expect(migrated.stdout).toContain('schema is current');
+
+      const server = spawnMain('server', [], env);
+      try {
+        const { output: ok } = await waitForOutput(server, /listening on/);
+        expect(ok).not.toContain('created tenant "demo"');
+      } finally {
+        await stop(server);
+      }
+    } finally {
+      await empty.drop();
+    }
+  }, 60_000);
+});
