@@ -1,5 +1,6 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApi } from '../../src/api/app.js';
 import type { Role } from '../../src/domain/roles.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -7,6 +8,7 @@ import type { Orm } from '../../src/persistence/orm.js';
 import { issueApiKey } from '../../src/persistence/repositories/api-key.repository.js';
 import { createTenant } from '../../src/persistence/repositories/tenant.repository.js';
 import { createScope } from '../../src/persistence/scope.js';
+import { createTestDatabase, type TestDatabase } from './test-db.js';
 
 const TEST_ACTOR = { type: 'system', id: null, role: 'admin' } as const;
 
@@ -64,5 +66,39 @@ export function brandBody(name = 'Acme', extra: Record<string, unknown> = {}) {
     rules: { bannedTerms: ['cheap'], requiredDisclaimers: ['Terms apply.'] },
     locale: 'en',
     ...extra,
+  };
+}
+
+/** What {@link useApiSuite} gives a test file; read its members inside tests and hooks only. */
+export interface ApiSuite {
+  readonly db: TestDatabase;
+  readonly api: TestApi;
+  /** A tenant with an admin key, made for this file. */
+  readonly tenant: TestTenant;
+}
+
+/**
+ * Registers the usual lifecycle of an API test file: a database of its own, the API on it and one
+ * tenant before all tests; everything closed after.
+ */
+export function useApiSuite(): ApiSuite {
+  const state: { db?: TestDatabase; api?: TestApi; tenant?: TestTenant } = {};
+  beforeAll(async () => {
+    state.db = await createTestDatabase();
+    state.api = await createTestApi(state.db.orm);
+    state.tenant = await state.api.tenant();
+  });
+  afterAll(async () => {
+    await state.api?.app.close();
+    await state.db?.close();
+  });
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`useApiSuite: ${what} is only ready inside tests and hooks`);
+    return value;
+  };
+  return {
+    get db() { return need(state.db, 'db'); },
+    get api() { return need(state.api, 'api'); },
+    get tenant() { return need(state.tenant, 'tenant'); },
   };
 }

@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brandBody, createTestApi, type TestApi, type TestTenant } from '../../helpers/test-api.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/test-db.js';
+import { describe, expect, it } from 'vitest';
+import { brandBody, useApiSuite } from '../../helpers/test-api.js';
 
-let db: TestDatabase;
-let api: TestApi;
-let acme: TestTenant;
+const suite = useApiSuite();
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await createTestApi(db.orm);
-  acme = await api.tenant();
-});
-afterAll(async () => {
-  await api?.app.close();
-  await db?.close();
-});
-
-const post = (url: string, payload: unknown, key = acme.adminKey) => api.call(key, { method: 'POST', url, payload: payload as object });
-const get = (url: string, key = acme.adminKey) => api.call(key, { method: 'GET', url });
-const patch = (url: string, payload: unknown, version: number | string, key = acme.adminKey) =>
-  api.call(key, { method: 'PATCH', url, payload: payload as object, headers: { 'if-match': `"${version}"` } });
+const post = (url: string, payload: unknown, key = suite.tenant.adminKey) => suite.api.call(key, { method: 'POST', url, payload: payload as object });
+const get = (url: string, key = suite.tenant.adminKey) => suite.api.call(key, { method: 'GET', url });
+const patch = (url: string, payload: unknown, version: number | string, key = suite.tenant.adminKey) =>
+  suite.api.call(key, { method: 'PATCH', url, payload: payload as object, headers: { 'if-match': `"${version}"` } });
 
 async function createChain() {
   const brand = (await post('/v2/brands', brandBody())).json();
@@ -96,7 +83,7 @@ describe('brands, campaigns and tasks', () => {
 
   it('PATCH without If-Match is 428; a malformed If-Match is 400', async () => {
     const brand = (await post('/v2/brands', brandBody('NoMatch'))).json();
-    const none = await api.call(acme.adminKey, { method: 'PATCH', url: `/v2/brands/${brand.id}`, payload: { locale: 'fr' } });
+    const none = await suite.api.call(suite.tenant.adminKey, { method: 'PATCH', url: `/v2/brands/${brand.id}`, payload: { locale: 'fr' } });
     expect(none.statusCode).toBe(428);
     expect(none.json().error.code).toBe('PRECONDITION_REQUIRED');
     const bad = await patch(`/v2/brands/${brand.id}`, { locale: 'fr' }, 'latest');
