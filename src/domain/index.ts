@@ -14,3 +14,4 @@ export * from './tenant.js';
 export * from './values.js';
 export * from './versioning.js';
 export * from './validation.js';
+export * from './run.js';
