@@ -21,6 +21,7 @@ export const ERROR_CATALOG = {
   INVALID_OVERRIDE_POLICY: { httpStatus: 422, retryable: false, description: 'The override policy names a field that cannot be made overridable at that level.' },
   INVALID_REFERENCE: { httpStatus: 422, retryable: false, description: "A referenced id (project, brand, campaign, task dependency) does not exist in the caller's tenant." },
   DEPENDENCY_CYCLE: { httpStatus: 422, retryable: false, description: 'Task dependencies would form a cycle; `details.cycle` lists it.' },
+  INVALID_TEMPLATE: { httpStatus: 422, retryable: false, description: 'A workflow template is invalid (cycle, unknown dependency or handler, bad condition); the message names each problem.' },
   PRECONDITION_REQUIRED: { httpStatus: 428, retryable: false, description: 'A change to a versioned resource needs `If-Match: <current version>` (the ETag of the last GET).' },
   INTERNAL: { httpStatus: 500, retryable: true, description: 'An unexpected server error. The body never carries internals; the `requestId` finds it in the logs.' },
   SERVICE_UNAVAILABLE: { httpStatus: 503, retryable: true, description: 'A dependency (database) is not reachable.' },

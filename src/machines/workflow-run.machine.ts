@@ -39,7 +39,6 @@ export interface WorkflowRunContext {
   cancelReason: string | null;
 }
 
-type Ctx = WorkflowRunContext;
 type Events = RunEvent | StageDoneEvent;
 
 const isSystemStage = (stageId: string) => stageId.startsWith('$');
