@@ -76,11 +76,14 @@ export function fieldOf(path: FieldPath): ContextField {
   return CONTEXT_FIELDS[path];
 }
 
-/** Reads a dot path from a plain object; `undefined` when any step is missing. */
+/**
+ * Reads a dot path from a plain object; `undefined` when any step is missing. Only own members are
+ * followed: `specs.constructor` is missing, not Object's constructor.
+ */
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const key of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
     cur = (cur as Record<string, unknown>)[key];
   }
   return cur;

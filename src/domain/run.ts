@@ -108,3 +108,9 @@ export interface RunDiagnosis {
   attempts?: number;
   errors?: string[];
 }
+
+/** What a stage's handler reports besides its output: small, kept in the run's snapshot. */
+export interface StageSummary {
+  /** The review stage's verdict. */
+  gate?: { passed: boolean; score?: number; notes?: string };
+}

@@ -44,8 +44,10 @@ export function validateTemplate(input: unknown, knownKinds: KnownKinds): Workfl
     const fb = template[step].fallback;
     if (fb && !knownKinds(fb)) problems.push(`${step} falls back to unknown handler ${fb}`);
   }
-  if (problems.length === 0) {
-    const deps = new Map(template.stages.map((s) => [s.id, s.dependsOn]));
+  // Cycles are looked for whatever else is wrong (every problem is reported), unless stage ids are
+  // duplicated, which makes the dependency graph ambiguous. Self-dependencies are reported above.
+  if (ids.size === template.stages.length) {
+    const deps = new Map(template.stages.map((s) => [s.id, s.dependsOn.filter((d) => d !== s.id && ids.has(d))]));
     for (const s of template.stages) {
       const cycle = findDependencyCycle(s.id, (id) => deps.get(id) ?? []);
       if (cycle) {
@@ -64,24 +66,27 @@ export function validateTemplate(input: unknown, knownKinds: KnownKinds): Workfl
 }
 
 function planned(s: Pick<StageTemplate, 'kind' | 'retry' | 'timeoutMs' | 'fallback' | 'params'>, id: string, dependsOn: string[], content: boolean): PlannedStage {
+  // Copies, so a plan never shares objects with the registered template.
   return {
-    id, kind: s.kind, dependsOn, retry: s.retry, timeoutMs: s.timeoutMs, fallbackKind: s.fallback ?? null, content, params: s.params,
+    id, kind: s.kind, dependsOn, retry: structuredClone(s.retry), timeoutMs: s.timeoutMs, fallbackKind: s.fallback ?? null, content,
+    params: structuredClone(s.params),
   };
 }
 
-/** Orders stages so every stage comes after its dependencies (stable: template order otherwise). */
+/**
+ * Orders stages so every stage comes after its dependencies, keeping template order wherever the
+ * dependencies allow (each step takes the first stage in template order whose dependencies are done).
+ */
 function topological(stages: PlannedStage[]): PlannedStage[] {
   const done = new Set<string>();
   const out: PlannedStage[] = [];
-  let rest = stages;
+  const rest = [...stages];
   while (rest.length > 0) {
-    const ready = rest.filter((s) => s.dependsOn.every((d) => done.has(d)));
-    if (ready.length === 0) throw new Error('topological: cycle in a validated template');
-    for (const s of ready) {
-      out.push(s);
-      done.add(s.id);
-    }
-    rest = rest.filter((s) => !done.has(s.id));
+    const index = rest.findIndex((s) => s.dependsOn.every((d) => done.has(d)));
+    if (index < 0) throw new Error('topological: cycle in a validated template');
+    const [next] = rest.splice(index, 1);
+    out.push(next as PlannedStage);
+    done.add((next as PlannedStage).id);
   }
   return out;
 }

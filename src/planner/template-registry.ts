@@ -1,3 +1,4 @@
+import { contentHash } from '../domain/canonical-json.js';
 import { PlatformError } from '../domain/errors.js';
 import { validateTemplate, type KnownKinds } from './planner.js';
 import type { WorkflowTemplate } from './template.js';
@@ -16,7 +17,8 @@ export class TemplateRegistry {
   register(input: unknown): WorkflowTemplate {
     const template = validateTemplate(input, this.knownKinds);
     const versions = this.byName.get(template.name) ?? new Map<number, WorkflowTemplate>();
-    if (versions.has(template.version) && JSON.stringify(versions.get(template.version)) !== JSON.stringify(template)) {
+    const existing = versions.get(template.version);
+    if (existing && contentHash(existing) !== contentHash(template)) {
       throw new PlatformError('INVALID_TEMPLATE', `template ${template.name}@${template.version} is already registered with other content: publish a new version`);
     }
     versions.set(template.version, template);
@@ -29,9 +31,9 @@ export class TemplateRegistry {
    * known templates.
    */
   resolve(ref: string): WorkflowTemplate {
-    const [name = '', versionText] = ref.split('@');
-    const versions = this.byName.get(name);
-    const version = versionText === undefined ? Math.max(...(versions?.keys() ?? [])) : Number(versionText);
+    const m = /^([a-z][a-z0-9-]*)(?:@([1-9][0-9]{0,6}))?$/.exec(ref);
+    const versions = m ? this.byName.get(m[1] ?? '') : undefined;
+    const version = m?.[2] === undefined ? Math.max(...(versions?.keys() ?? [])) : Number(m[2]);
     const template = versions?.get(version);
     if (!template) {
       throw new PlatformError('INVALID_TEMPLATE', `unknown workflow template ${ref}; known: ${this.list().map((t) => `${t.name}@${t.version}`).join(', ') || 'none'}`, { template: ref });
