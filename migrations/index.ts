@@ -1,6 +1,8 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125172354 } from './Migration20261125172354.js';
 import { Migration20261125172400 } from './Migration20261125172400.js';
+import { Migration20261125175348 } from './Migration20261125175348.js';
+import { Migration20261125175400 } from './Migration20261125175400.js';
 
 /**
  * Every migration, in order. Migrations are append-only: never edit one that has landed, add a new
@@ -10,4 +12,6 @@ import { Migration20261125172400 } from './Migration20261125172400.js';
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125172354_initial_schema', class: Migration20261125172354 },
   { name: 'Migration20261125172400_append_only_guards', class: Migration20261125172400 },
+  { name: 'Migration20261125175348_run_engine', class: Migration20261125175348 },
+  { name: 'Migration20261125175400_run_append_only_guards', class: Migration20261125175400 },
 ];

@@ -3,3 +3,4 @@ export * from './http/admin.js';
 export * from './http/catalog.js';
 export * from './http/common.js';
 export * from './http/merge-patch-schema.js';
+export * from './execution.js';

@@ -12,6 +12,7 @@ export const ERROR_CATALOG = {
   NOT_FOUND: { httpStatus: 404, retryable: false, description: "No such resource in the caller's tenant (another tenant's ids are reported the same way)." },
   ROUTE_NOT_FOUND: { httpStatus: 404, retryable: false, description: 'No route matches this method and path.' },
   VERSION_CONFLICT: { httpStatus: 409, retryable: false, description: 'The `If-Match` version is not the current version; re-read the resource and apply the change again.' },
+  INVALID_STATE: { httpStatus: 409, retryable: false, description: "The run's current state does not accept this command (for example approve on a run that is not waiting for approval); `details.status` is where the run is." },
   ALREADY_EXISTS: { httpStatus: 409, retryable: false, description: 'A resource with this unique name already exists.' },
   PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false, description: 'The body is larger than the limit (1 MiB).' },
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false, description: 'The body must be `application/json`.' },
@@ -21,9 +22,11 @@ export const ERROR_CATALOG = {
   INVALID_OVERRIDE_POLICY: { httpStatus: 422, retryable: false, description: 'The override policy names a field that cannot be made overridable at that level.' },
   INVALID_REFERENCE: { httpStatus: 422, retryable: false, description: "A referenced id (project, brand, campaign, task dependency) does not exist in the caller's tenant." },
   DEPENDENCY_CYCLE: { httpStatus: 422, retryable: false, description: 'Task dependencies would form a cycle; `details.cycle` lists it.' },
+  IDEMPOTENCY_KEY_REUSED: { httpStatus: 422, retryable: false, description: 'This `Idempotency-Key` was already used for a different request; use a new key for a new request.' },
   INVALID_TEMPLATE: { httpStatus: 422, retryable: false, description: 'A workflow template is invalid (cycle, unknown dependency or handler, bad condition); the message names each problem.' },
   PRECONDITION_REQUIRED: { httpStatus: 428, retryable: false, description: 'A change to a versioned resource needs `If-Match: <current version>` (the ETag of the last GET).' },
   INTERNAL: { httpStatus: 500, retryable: true, description: 'An unexpected server error. The body never carries internals; the `requestId` finds it in the logs.' },
+  RUN_BUSY: { httpStatus: 503, retryable: true, description: 'The run is owned by another run host that is alive; retry shortly (the request is routed there in clustered mode).' },
   SERVICE_UNAVAILABLE: { httpStatus: 503, retryable: true, description: 'A dependency (database) is not reachable.' },
 } as const satisfies Record<string, { httpStatus: number; retryable: boolean; description: string }>;
 

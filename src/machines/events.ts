@@ -1,4 +1,6 @@
-import type { RunDiagnosis } from '../domain/run.js';
+import type { RunDiagnosis, StageSummary } from '../domain/run.js';
+
+export type { StageSummary };
 
 /**
  * Events of the WorkflowRun machine. Every event from outside carries `at` (epoch ms, stamped by the
@@ -24,10 +26,6 @@ export interface CancelEvent { type: 'CANCEL'; at: number; reason: string }
 /** Continue a paused run (back to waiting for approval). */
 export interface ResumeEvent { type: 'RESUME'; at: number }
 
-/** What a stage's handler reports besides its output; the review stage reports its gate verdict here. */
-export interface StageSummary {
-  gate?: { passed: boolean; score?: number; notes?: string };
-}
 
 /** Sent by a StageRun to its run when it reaches a final state. */
 export type StageDoneEvent =

@@ -31,7 +31,7 @@ export async function createEmptyDatabase() {
 /** The tables whose row counts prove that a refused request wrote nothing. */
 export const ALL_TABLES = [
   'tenant', 'project', 'api_key', 'brand', 'brand_version', 'campaign', 'campaign_version', 'task', 'task_version',
-  'context_snapshot', 'audit_event',
+  'context_snapshot', 'audit_event', 'workflow_run', 'stage_run', 'stage_result', 'run_event', 'run_outbox', 'command_record',
 ] as const;
 
 /** Row counts of every table, to compare before and after a request. */

@@ -5,6 +5,8 @@ import { CampaignSchema, CampaignVersionSchema } from './campaign.entity.js';
 import { ContextSnapshotSchema } from './context-snapshot.entity.js';
 import { TaskSchema, TaskVersionSchema } from './task.entity.js';
 import { ProjectSchema, TenantSchema } from './tenant.entity.js';
+import { CommandRecordSchema, RunEventSchema, RunHostSchema, RunOutboxSchema, StageResultSchema } from './run-records.entity.js';
+import { StageRunSchema, WorkflowRunSchema } from './workflow-run.entity.js';
 
 export * from './api-key.entity.js';
 export * from './audit-event.entity.js';
@@ -15,10 +17,13 @@ export * from './task.entity.js';
 export * from './tenant-scope.js';
 export * from './tenant.entity.js';
 export * from './versioned.js';
+export * from './run-records.entity.js';
+export * from './workflow-run.entity.js';
 
 /** Every entity schema, in the order MikroORM should discover them. */
 export const ENTITIES = [
   TenantSchema, ProjectSchema, ApiKeySchema,
   BrandSchema, BrandVersionSchema, CampaignSchema, CampaignVersionSchema, TaskSchema, TaskVersionSchema,
   ContextSnapshotSchema, AuditEventSchema,
+  WorkflowRunSchema, StageRunSchema, StageResultSchema, RunEventSchema, RunOutboxSchema, CommandRecordSchema, RunHostSchema,
 ];
