@@ -192,7 +192,7 @@ function stageRow(run: LiveRun, st: StageState, state: string, at: number): Stag
   const status = STAGE_STATUS[state] ?? 'queued';
   return {
     id: st.stageRunId, tenantId: run.tenantId, runId: run.id, stageId: c.stageId, round: c.round,
-    kind: c.usingFallback && c.fallbackKind ? c.fallbackKind : c.kind, status, attempt: c.attempt, attemptsTotal: c.attemptsTotal,
+    kind: c.usingFallback && c.fallbackKind ? c.fallbackKind : c.kind, status, attempt: c.attempt, attemptsTotal: c.attempt,
     usingFallback: c.usingFallback, lastError: c.errors[c.errors.length - 1] ?? null, costUsd: c.costUsd,
     queuedAt: status === 'queued' ? at : null, startedAt: status === 'running' ? at : null,
     finishedAt: status === 'succeeded' || status === 'failed' || status === 'cancelled' ? at : null, updatedAt: at,

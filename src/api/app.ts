@@ -11,6 +11,8 @@ import { adminRoutes } from './routes/v2/admin.routes.js';
 import { catalogRoutes } from './routes/v2/catalog.routes.js';
 import { contextRoutes } from './routes/v2/context.routes.js';
 import { projectRoutes } from './routes/v2/projects.routes.js';
+import { runRoutes } from './routes/v2/runs.routes.js';
+import { metricsRoutes } from './routes/metrics.routes.js';
 import type { ApiDeps } from './types.js';
 import './types.js';
 
@@ -63,6 +65,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { orm: deps.orm, version: deps.version });
+  if (deps.metrics) await app.register(metricsRoutes, deps.metrics);
 
   await app.register(
     async (v2) => {
@@ -71,6 +74,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await v2.register(catalogRoutes);
       await v2.register(contextRoutes);
       await v2.register(adminRoutes);
+      if (deps.runs) await v2.register(runRoutes, { runs: deps.runs.service, templates: deps.runs.templates });
     },
     { prefix: '/v2' },
   );

@@ -12,7 +12,12 @@ export function expectedVersion(request: FastifyRequest): number {
   if (header === undefined) {
     throw new PlatformError('PRECONDITION_REQUIRED', 'send If-Match: "<version>" with the version you are changing (the ETag of your last GET)');
   }
-  const m = IF_MATCH.exec(String(header).trim());
+  return parseIfMatch(String(header));
+}
+
+/** Parses an `If-Match` value (`"3"`, `3`, `W/"3"`) into a version number; 400 when malformed. */
+export function parseIfMatch(header: string): number {
+  const m = IF_MATCH.exec(header.trim());
   if (!m?.[1]) {
     throw new PlatformError('VALIDATION_FAILED', `If-Match must be a version number such as "3", got ${JSON.stringify(header)}`, {
       issues: [{ path: 'headers.if-match', message: 'expected a version number' }],

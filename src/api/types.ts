@@ -1,4 +1,7 @@
+import type { RunService } from '../actors/run-service.js';
 import type { Role } from '../domain/roles.js';
+import type { PlatformMetrics } from '../observability/metrics.js';
+import type { TemplateRegistry } from '../planner/template-registry.js';
 import type { Orm } from '../persistence/orm.js';
 import type { Scope } from '../persistence/scope.js';
 import type { Logger } from '../observability/logger.js';
@@ -9,6 +12,10 @@ export interface ApiDeps {
   logger: Logger;
   /** The platform version, shown in OpenAPI and /healthz. */
   version: string;
+  /** The run engine's commands and templates; without it the run routes are not served. */
+  runs?: { service: RunService; templates: TemplateRegistry };
+  /** Served at GET /metrics (Prometheus text format) when present. */
+  metrics?: { registry: PlatformMetrics['registry']; beforeScrape?: () => Promise<void> };
 }
 
 /** The authenticated caller of a request. */

@@ -21,7 +21,22 @@ export const EnvSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   MIGRATE_ON_START: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: z.string().refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), 'expected a redis:// or rediss:// URL').optional(),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, "-" or "_", at most 40').default('vmp'),
+  RUN_HOST_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, ".", "-" or "_"').optional(),
+  STAGE_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+}).superRefine((env, ctx) => {
+  if (env.REDIS_URL && !env.DATABASE_URL) {
+    ctx.addIssue({
+      code: 'custom', path: ['REDIS_URL'],
+      message: 'set DATABASE_URL too: with REDIS_URL, workers run in other processes and the embedded database serves one process only',
+    });
+  }
 });
+
+/** Every variable name the schema reads. */
+export const ENV_KEYS = EnvSchema.shape;
 
 /** The validated configuration. */
 export type Config = z.output<typeof EnvSchema>;
@@ -40,7 +55,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const relevant = Object.fromEntries(
-    Object.keys(EnvSchema.shape)
+    Object.keys(ENV_KEYS)
       .map((k) => [k, env[k]] as const)
       .filter(([, v]) => v !== undefined && v !== ''),
   );

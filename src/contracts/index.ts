@@ -4,3 +4,4 @@ export * from './http/catalog.js';
 export * from './http/common.js';
 export * from './http/merge-patch-schema.js';
 export * from './execution.js';
+export * from './http/runs.js';

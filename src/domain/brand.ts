@@ -56,6 +56,8 @@ export const BrandData = z.strictObject({
     })
     .prefault({}),
   locale: Locale.optional(),
+  /** Governance: a brand that requires human approval turns every autopilot run into a supervised one. */
+  governance: z.strictObject({ requireApproval: z.boolean().default(false) }).prefault({}),
   // A fresh copy per brand: the default constant must never be shared (and mutated) through a record.
   overridePolicy: OverridePolicy.default(() => structuredClone(DEFAULT_OVERRIDE_POLICY)),
 });

@@ -26,10 +26,13 @@ export interface StageRunContext {
   kind: string;
   fallbackKind: string | null;
   usingFallback: boolean;
-  /** The current attempt of the current kind, from 1. */
+  /**
+   * The attempt number, from 1, counted across the primary kind and the fallback: it is part of the
+   * attempt's idempotency key (`runId:stageRunId:attempt`), so no two attempts share a key.
+   */
   attempt: number;
-  /** Attempts made with the primary kind and the fallback together. */
-  attemptsTotal: number;
+  /** Attempts made with the current kind (the primary's retry budget; the fallback gets one). */
+  kindAttempt: number;
   retry: PlannedStage['retry'];
   timeoutMs: number | null;
   round: number;
@@ -42,11 +45,19 @@ export interface StageRunContext {
 }
 
 /** The id of the attempt-timeout timer of the current attempt. */
-export const timeoutTimerId = (c: Pick<StageRunContext, 'stageRunId' | 'attempt' | 'usingFallback'>) =>
-  `${c.stageRunId}:${c.usingFallback ? 'fb' : 'p'}${c.attempt}:timeout`;
+export const timeoutTimerId = (c: Pick<StageRunContext, 'stageRunId' | 'attempt'>) => `${c.stageRunId}:${c.attempt}:timeout`;
 /** The id of the retry-backoff timer after the current attempt. */
-export const retryTimerId = (c: Pick<StageRunContext, 'stageRunId' | 'attempt' | 'usingFallback'>) =>
-  `${c.stageRunId}:${c.usingFallback ? 'fb' : 'p'}${c.attempt}:retry`;
+export const retryTimerId = (c: Pick<StageRunContext, 'stageRunId' | 'attempt'>) => `${c.stageRunId}:${c.attempt}:retry`;
+
+/**
+ * An error message as kept in the snapshot: at most ERROR_CHARS code points (never half of a
+ * surrogate pair), no NUL characters, and lone surrogates replaced by U+FFFD: Postgres' jsonb
+ * refuses both NUL and lone surrogates.
+ */
+export function keepableError(message: string): string {
+  const clean = message.replaceAll('\u0000', '').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return Array.from(clean).slice(0, ERROR_CHARS).join('');
+}
 
 /** What went wrong with the current attempt, from a failed result or a timeout. */
 function failureOf(context: StageRunContext, event: StageEvent): { error: string; retryable: boolean } {
@@ -97,13 +108,13 @@ export const stageRunMachine = setup({
       summary: event.type === 'STAGE.RESULT' && event.ok ? (event.summary ?? null) : null,
     })),
     recordFailure: assign(({ context, event }) => ({
-      errors: [...context.errors, failureOf(context, event).error.slice(0, ERROR_CHARS)].slice(-KEPT_ERRORS),
+      errors: [...context.errors, keepableError(failureOf(context, event).error)].slice(-KEPT_ERRORS),
       costUsd: context.costUsd + (event.type === 'STAGE.RESULT' ? (event.costUsd ?? 0) : 0),
     })),
     armRetryTimer: enqueueActions(({ context, event, enqueue }) => {
       enqueue({
         type: 'armTimer',
-        params: { runId: context.runId, timerId: retryTimerId(context), fireAt: event.at + backoffDelay(context.retry, context.attempt), purpose: 'retry' },
+        params: { runId: context.runId, timerId: retryTimerId(context), fireAt: event.at + backoffDelay(context.retry, context.kindAttempt), purpose: 'retry' },
       });
     }),
     abortAttempt: enqueueActions(({ context, enqueue }) => {
@@ -111,8 +122,8 @@ export const stageRunMachine = setup({
     }),
     switchToFallback: assign(({ context, event }) => ({
       usingFallback: true,
-      attempt: 1,
-      attemptsTotal: context.attemptsTotal + 1,
+      attempt: context.attempt + 1,
+      kindAttempt: 1,
       dispatchedAt: event.at,
     })),
   },
@@ -121,7 +132,7 @@ export const stageRunMachine = setup({
     isMyTimeout: ({ context, event }) => event.type === 'TIMER.FIRED' && context.timeoutMs !== null && event.timerId === timeoutTimerId(context),
     isMyRetryTimer: ({ context, event }) => event.type === 'TIMER.FIRED' && event.timerId === retryTimerId(context),
     isSuccess: ({ event }) => event.type === 'STAGE.RESULT' && event.ok,
-    canRetry: ({ context, event }) => failureOf(context, event).retryable && context.attempt < (context.usingFallback ? 1 : context.retry.maxAttempts),
+    canRetry: ({ context, event }) => failureOf(context, event).retryable && context.kindAttempt < (context.usingFallback ? 1 : context.retry.maxAttempts),
     canFallBack: ({ context }) => context.fallbackKind !== null && !context.usingFallback,
   },
 }).createMachine({
@@ -134,7 +145,7 @@ export const stageRunMachine = setup({
     fallbackKind: input.stage.fallbackKind,
     usingFallback: false,
     attempt: 1,
-    attemptsTotal: 1,
+    kindAttempt: 1,
     retry: input.stage.retry,
     timeoutMs: input.stage.timeoutMs,
     round: input.round,
@@ -175,7 +186,7 @@ export const stageRunMachine = setup({
           target: 'queued',
           actions: assign({
             attempt: ({ context }) => context.attempt + 1,
-            attemptsTotal: ({ context }) => context.attemptsTotal + 1,
+            kindAttempt: ({ context }) => context.kindAttempt + 1,
             dispatchedAt: ({ event }) => event.at,
           }),
         },
@@ -185,14 +196,14 @@ export const stageRunMachine = setup({
       type: 'final',
       entry: sendParent(({ context, event }): StageDoneEvent => ({
         type: 'STAGE.DONE', at: event.at, stageRunId: context.stageRunId, stageId: context.stageId, ok: true,
-        attempts: context.attemptsTotal, costUsd: context.costUsd, ...(context.summary ? { summary: context.summary } : {}),
+        attempts: context.attempt, costUsd: context.costUsd, ...(context.summary ? { summary: context.summary } : {}),
       })),
     },
     failed: {
       type: 'final',
       entry: sendParent(({ context, event }): StageDoneEvent => ({
         type: 'STAGE.DONE', at: event.at, stageRunId: context.stageRunId, stageId: context.stageId, ok: false,
-        attempts: context.attemptsTotal, costUsd: context.costUsd, diagnosis: diagnosisOf(context),
+        attempts: context.attempt, costUsd: context.costUsd, diagnosis: diagnosisOf(context),
       })),
     },
   },
@@ -203,10 +214,10 @@ export function diagnosisOf(c: StageRunContext): RunDiagnosis {
   const fallback = c.fallbackKind ? ` (fallback ${c.fallbackKind} ${c.usingFallback ? 'also failed' : 'not tried'})` : '';
   return {
     reason: 'stage_failed',
-    message: `stage ${c.stageId} failed after ${c.attemptsTotal} attempt(s)${fallback}: ${c.errors[c.errors.length - 1] ?? 'unknown error'}`,
+    message: `stage ${c.stageId} failed after ${c.attempt} attempt(s)${fallback}: ${c.errors[c.errors.length - 1] ?? 'unknown error'}`,
     stageId: c.stageId,
-    kind: c.kind,
-    attempts: c.attemptsTotal,
+    kind: c.usingFallback && c.fallbackKind ? c.fallbackKind : c.kind,
+    attempts: c.attempt,
     errors: c.errors,
   };
 }

@@ -13,7 +13,7 @@ export interface WorkflowRunInput {
 
 /**
  * A WorkflowRun's context. Everything but `plan` is small; `plan` is left out of the persisted
- * snapshot and put back on restore (see src/actors/snapshot-codec.ts), so what is written per
+ * snapshot and put back on restore (see MachineRuntime.encode/restore in src/actors/machine-runtime.ts), so what is written per
  * transition does not grow with the size of the DAG's history.
  */
 export interface WorkflowRunContext {
@@ -53,7 +53,9 @@ function stageOf(plan: RunPlan, stageId: string): PlannedStage | undefined {
 /** The stages to re-run for a rework: the named ones (default: content stages) and all their dependents. */
 export function reworkSet(plan: RunPlan, named: readonly string[] | undefined): string[] {
   const known = new Set(plan.stages.map((s) => s.id));
-  const start = (named && named.length > 0 ? named : plan.stages.filter((s) => s.content).map((s) => s.id)).filter((id) => known.has(id));
+  const requested = (named ?? []).filter((id) => known.has(id));
+  // No known stage named: the content stages, as when none is named.
+  const start = requested.length > 0 ? requested : plan.stages.filter((s) => s.content).map((s) => s.id);
   const affected = new Set(start);
   let grew = true;
   while (grew) {
@@ -71,7 +73,7 @@ export function reworkSet(plan: RunPlan, named: readonly string[] | undefined): 
 /** The waiting map of a round that re-runs `stages`: dependencies outside the set are already met. */
 function waitingFor(plan: RunPlan, stages: readonly string[]): Record<string, number> {
   const set = new Set(stages);
-  return Object.fromEntries(plan.stages.filter((s) => set.has(s.id)).map((s) => [s.id, s.dependsOn.filter((d) => set.has(d)).length]));
+  return Object.fromEntries(plan.stages.filter((s) => set.has(s.id)).map((s) => [s.id, new Set(s.dependsOn.filter((d) => set.has(d))).size]));
 }
 
 /**
@@ -301,6 +303,10 @@ export const workflowRunMachine = setup({
       on: {
         RESUME: 'waiting_approval',
         APPROVE: '#workflowRun.running.consolidating',
+        REQUEST_REWORK: [
+          { guard: 'reworkAllowed', target: '#workflowRun.running.executing', actions: 'startRework' },
+          { target: 'failed', actions: 'failReworkLimit' },
+        ],
       },
     },
     completed: { type: 'final' },

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../config/env.js';
 import { createLogger } from '../observability/logger.js';
 import { openDatabase } from './database.js';
 import { ensureDemoTenant } from './demo-tenant.js';
+import { createEngine } from './engine.js';
 import { platformVersion } from './version.js';
 
 async function main(): Promise<void> {
@@ -30,11 +31,23 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = await buildApi({ orm: db.orm, logger, version: platformVersion() });
+  const engine = createEngine({
+    orm: db.orm, logger, redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, stageConcurrency: config.STAGE_CONCURRENCY,
+    ...(config.RUN_HOST_ID ? { hostId: config.RUN_HOST_ID } : {}),
+  });
+  const { rehydrated } = await engine.start();
+  logger.info({ hostId: engine.host.hostId, rehydrated, execution: config.REDIS_URL ? 'bullmq (run `npm run worker`)' : 'in-process' }, 'run engine ready');
+
+  const app = await buildApi({
+    orm: db.orm, logger, version: platformVersion(),
+    runs: { service: engine.service, templates: engine.templates },
+    metrics: { registry: engine.metrics.registry, beforeScrape: engine.refreshGauges },
+  });
   closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
     await app.close();
+    await engine.stop();
     await db.close();
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });

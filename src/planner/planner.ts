@@ -100,7 +100,7 @@ export function planRun(template: WorkflowTemplate, context: Record<string, unkn
   const skipped = new Set(template.stages.filter((s) => s.when && !evaluateCondition(s.when, context)).map((s) => s.id));
   const stages = template.stages
     .filter((s) => !skipped.has(s.id))
-    .map((s) => planned(s, s.id, s.dependsOn.filter((d) => !skipped.has(d)), s.content));
+    .map((s) => planned(s, s.id, [...new Set(s.dependsOn.filter((d) => !skipped.has(d)))], s.content));
   return {
     template: { name: template.name, version: template.version, hash: contentHash(template) },
     stages: topological(stages),

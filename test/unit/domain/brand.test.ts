@@ -14,6 +14,7 @@ describe('BrandData: defaults', () => {
       voice: {},
       positioning: {},
       rules: { bannedTerms: [], requiredDisclaimers: [] },
+      governance: { requireApproval: false },
       overridePolicy: { campaign: ['voice.tone', 'positioning.audience'], task: ['voice.tone', 'channels', 'segments'] },
     });
   });

@@ -1,0 +1,23 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** BullMQ queue and channel names of the platform, under one prefix. */
+export function queueNames(prefix: string) {
+  return {
+    /** BullMQ's key prefix. */
+    bullPrefix: `${prefix}:bull`,
+    /** Stage attempts, consumed by worker processes. */
+    stages: 'stages',
+    /** One queue per run host: results and start reports from workers, and its durable timers. */
+    host: (hostId: string) => `host-${hostId.replace(/[^A-Za-z0-9._-]/g, '_')}`,
+    /** Pub/sub channel on which attempts in flight are aborted. */
+    abortChannel: `${prefix}:abort`,
+  };
+}
+
+/** A BullMQ job id from an idempotency key (BullMQ reserves ":" in ids). */
+export const jobIdOf = (key: string) => key.replace(/:/g, '_');
+
+/** A Redis connection as BullMQ wants it (no request retry limit, so blocking commands wait). */
+export function redisConnection(url: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra });
+}

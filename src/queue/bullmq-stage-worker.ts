@@ -1,0 +1,98 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { StageJob } from '../contracts/execution.js';
+import type { Logger } from '../observability/logger.js';
+import type { HostMessage } from './bullmq.execution.js';
+import { jobIdOf, queueNames, redisConnection } from './bullmq-names.js';
+import { executeStage, type HandlerLookup, type StageInputs } from './stage-executor.js';
+
+/** Options of a stage worker process. */
+export interface StageWorkerOptions {
+  redisUrl: string;
+  prefix: string;
+  handlers: HandlerLookup;
+  inputs: StageInputs;
+  logger: Logger;
+  /** Attempts at once in this process. */
+  concurrency: number;
+  now?: () => number;
+}
+
+/**
+ * A worker process's consumer of the `stages` queue. For each attempt: a redelivered job (or one
+ * BullMQ retries after a stall) first looks for the recorded outcome, so a handler runs again only
+ * when no outcome was recorded; otherwise it reports the start, runs the handler with the job's
+ * AbortSignal (cancelled through the abort channel) and sends the outcome to the owning host's
+ * queue, where it waits durably if the host is down.
+ */
+export class StageWorker {
+  private readonly names: ReturnType<typeof queueNames>;
+  private readonly connection: Redis;
+  private readonly subscriber: Redis;
+  private worker: Worker | null = null;
+  private readonly replyQueues = new Map<string, Queue>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: StageWorkerOptions) {
+    this.names = queueNames(opts.prefix);
+    this.connection = redisConnection(opts.redisUrl);
+    this.subscriber = redisConnection(opts.redisUrl);
+    this.now = opts.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.worker = new Worker(this.names.stages, (job: Job<StageJob>, _token, signal) => this.process(job, signal), {
+      connection: redisConnection(this.opts.redisUrl),
+      prefix: this.names.bullPrefix,
+      concurrency: this.opts.concurrency,
+    });
+    this.worker.on('failed', (job, err) => this.opts.logger.error({ err, jobId: job?.id }, 'stage job failed to report'));
+    await this.subscriber.subscribe(this.names.abortChannel);
+    this.subscriber.on('message', (_channel: string, jobId: string) => {
+      this.worker?.cancelJob(jobId, 'aborted by the run host (run cancelled or attempt timed out)');
+    });
+    await this.worker.waitUntilReady();
+  }
+
+  /** Stops taking jobs, lets running attempts finish (or be aborted after `graceMs`), disconnects. */
+  async close(graceMs = 10_000): Promise<void> {
+    const worker = this.worker;
+    if (worker) {
+      const timer = setTimeout(() => worker.cancelAllJobs('worker shutting down'), graceMs);
+      await worker.close();
+      clearTimeout(timer);
+    }
+    for (const q of this.replyQueues.values()) await q.close();
+    this.subscriber.disconnect();
+    this.connection.disconnect();
+  }
+
+  private reply(hostId: string): Queue {
+    let q = this.replyQueues.get(hostId);
+    if (!q) {
+      q = new Queue(this.names.host(hostId), { connection: this.connection, prefix: this.names.bullPrefix });
+      this.replyQueues.set(hostId, q);
+    }
+    return q;
+  }
+
+  private async send(hostId: string, message: HostMessage, jobId: string): Promise<void> {
+    await this.reply(hostId).add(message.kind, message, {
+      jobId, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 20, backoff: { type: 'exponential', delay: 500 },
+    });
+  }
+
+  private async process(job: Job<StageJob>, signal: AbortSignal | undefined): Promise<void> {
+    const data = job.data;
+    if (data.redelivery || job.attemptsMade > 0) {
+      const recorded = await this.opts.inputs.recorded(data.key);
+      if (recorded) {
+        await this.send(data.hostId, { kind: 'result', outcome: recorded }, jobIdOf(`result:${data.key}`));
+        return;
+      }
+    }
+    await this.send(data.hostId, { kind: 'started', job: data, at: this.now() }, jobIdOf(`started:${data.key}`));
+    const outcome = await executeStage(data, this.opts.handlers, this.opts.inputs, signal ?? new AbortController().signal, this.now);
+    await this.send(data.hostId, { kind: 'result', outcome }, jobIdOf(`result:${data.key}`));
+  }
+}
