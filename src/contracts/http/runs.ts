@@ -19,7 +19,7 @@ export const StartRunBody = z.strictObject({
 });
 
 /** POST /v2/runs/:id/approve */
-export const ApproveBody = z.strictObject({ note: z.string().trim().min(1).max(4000).optional() }).optional();
+export const ApproveBody = z.strictObject({ note: z.string().trim().min(1).max(4000).optional() }).nullish();
 /** POST /v2/runs/:id/request-rework: feedback is required; `stages` defaults to the content stages. */
 export const ReworkBody = z.strictObject({
   feedback: z.string({ message: 'feedback is required: say what to change' }).trim().min(1, 'feedback is required: say what to change').max(4000),
@@ -28,7 +28,7 @@ export const ReworkBody = z.strictObject({
 /** POST /v2/runs/:id/cancel */
 export const CancelBody = z.strictObject({ reason: z.string({ message: 'reason is required' }).trim().min(1, 'reason is required').max(1000) });
 /** POST /v2/runs/:id/resume */
-export const ResumeBody = z.strictObject({}).optional();
+export const ResumeBody = z.strictObject({}).nullish();
 
 /** The answer to a command: where the run is now. */
 export const RunAccepted = z.object({ id: z.uuid(), status: z.enum(RUN_STATUSES), state: z.string(), version: z.number().int() });
