@@ -26,6 +26,7 @@ export const EnvSchema = z.object({
   RUN_HOST_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, ".", "-" or "_"').optional(),
   STAGE_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
 }).superRefine((env, ctx) => {
   if (env.REDIS_URL && !env.DATABASE_URL) {
     ctx.addIssue({

@@ -26,6 +26,8 @@ export interface EngineOptions {
   queuePrefix?: string;
   /** In-process mode: attempts at once. */
   stageConcurrency?: number;
+  /** BullMQ mode: lock on host-queue messages (how fast a restarted host takes over its messages). */
+  queueLockMs?: number;
   /** Handlers beyond the built-in ones (tests, plugins). */
   handlers?: StageHandler[];
   /** Templates beyond the built-in ones. */
@@ -74,7 +76,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const hostId = opts.hostId ?? hostname();
   const inputs = new DbStageInputs(() => opts.orm.em.getKnex());
   const execution: ExecutionPort = opts.redisUrl
-    ? new BullmqExecution({ redisUrl: opts.redisUrl, prefix: opts.queuePrefix ?? 'vmp', hostId, logger: opts.logger, role: 'host' })
+    ? new BullmqExecution({ redisUrl: opts.redisUrl, prefix: opts.queuePrefix ?? 'vmp', hostId, logger: opts.logger, role: 'host', ...(opts.queueLockMs ? { lockMs: opts.queueLockMs } : {}) })
     : new InProcessExecution({ handlers, inputs, logger: opts.logger, ...(opts.stageConcurrency ? { concurrency: opts.stageConcurrency } : {}) });
   const host = new RunHost({ orm: opts.orm, hostId, execution, logger: opts.logger, metrics, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) });
   const service = new RunService(host, templates);

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   }
 
   const engine = createEngine({
-    orm: db.orm, logger, redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, stageConcurrency: config.STAGE_CONCURRENCY,
+    orm: db.orm, logger, redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, queueLockMs: config.WORKER_LOCK_MS, stageConcurrency: config.STAGE_CONCURRENCY,
     ...(config.RUN_HOST_ID ? { hostId: config.RUN_HOST_ID } : {}),
   });
   const { rehydrated } = await engine.start();

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const orm = await createOrm({ target: { kind: 'postgres', url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX } });
   const worker = new StageWorker({
     redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, handlers: createHandlers(), inputs: new DbStageInputs(() => orm.em.getKnex()),
-    logger, concurrency: config.WORKER_CONCURRENCY,
+    logger, concurrency: config.WORKER_CONCURRENCY, lockMs: config.WORKER_LOCK_MS,
   });
   await worker.start();
   logger.info({ concurrency: config.WORKER_CONCURRENCY, queue: `${config.QUEUE_PREFIX}:bull:stages` }, 'stage worker ready');

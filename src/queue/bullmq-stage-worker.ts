@@ -15,6 +15,11 @@ export interface StageWorkerOptions {
   logger: Logger;
   /** Attempts at once in this process. */
   concurrency: number;
+  /**
+   * How long a job stays locked by this worker without renewal (renewed every half of it while the
+   * handler runs). When a worker dies, its jobs are taken over after about this long. Default 30 s.
+   */
+  lockMs?: number;
   now?: () => number;
 }
 
@@ -45,6 +50,10 @@ export class StageWorker {
       connection: redisConnection(this.opts.redisUrl),
       prefix: this.names.bullPrefix,
       concurrency: this.opts.concurrency,
+      lockDuration: this.opts.lockMs ?? 30_000,
+      stalledInterval: this.opts.lockMs ?? 30_000,
+      // A job whose worker died is taken over, not failed, unless that keeps happening.
+      maxStalledCount: 5,
     });
     this.worker.on('failed', (job, err) => this.opts.logger.error({ err, jobId: job?.id }, 'stage job failed to report'));
     await this.subscriber.subscribe(this.names.abortChannel);
@@ -84,7 +93,8 @@ export class StageWorker {
 
   private async process(job: Job<StageJob>, signal: AbortSignal | undefined): Promise<void> {
     const data = job.data;
-    if (data.redelivery || job.attemptsMade > 0) {
+    // Sent again after a host restart, or taken over from a dead worker: the outcome may be recorded.
+    if (data.redelivery || job.attemptsMade > 0 || job.stalledCounter > 0 || job.attemptsStarted > 1) {
       const recorded = await this.opts.inputs.recorded(data.key);
       if (recorded) {
         await this.send(data.hostId, { kind: 'result', outcome: recorded }, jobIdOf(`result:${data.key}`));

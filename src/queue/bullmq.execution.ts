@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StageJob, StageOutcome } from '../contracts/execution.js';
 import type { ExecutionCallbacks, ExecutionPort, TimerRequest } from '../actors/execution-port.js';
@@ -14,6 +14,8 @@ export interface BullmqExecutionOptions {
   role: 'host';
   /** Host-queue messages (results, start reports, timers) handled at once. Default 256. */
   concurrency?: number;
+  /** Lock on a host-queue message being applied; a dead host's messages are taken over after about this long. Default 30 s. */
+  lockMs?: number;
   now?: () => number;
 }
 
@@ -38,6 +40,7 @@ export class BullmqExecution implements ExecutionPort {
   private readonly stages: Queue;
   private readonly hostQueue: Queue;
   private worker: Worker | null = null;
+  private events: QueueEvents | null = null;
   private readonly now: () => number;
 
   constructor(private readonly opts: BullmqExecutionOptions) {
@@ -57,9 +60,30 @@ export class BullmqExecution implements ExecutionPort {
       connection: redisConnection(this.opts.redisUrl),
       prefix: this.names.bullPrefix,
       concurrency: this.opts.concurrency ?? 256,
+      lockDuration: this.opts.lockMs ?? 30_000,
+      stalledInterval: this.opts.lockMs ?? 30_000,
+      maxStalledCount: 100,
     });
     this.worker.on('failed', (job, err) => this.opts.logger.warn({ err, jobId: job?.id }, 'host message not applied; BullMQ retries it'));
-    await this.worker.waitUntilReady();
+    // A stage job BullMQ gave up on (its worker kept dying) becomes a retryable failure of the attempt,
+    // so the run retries it instead of waiting forever.
+    this.events = new QueueEvents(this.names.stages, { connection: redisConnection(this.opts.redisUrl), prefix: this.names.bullPrefix });
+    this.events.on('failed', ({ jobId, failedReason }) => {
+      void this.lost(jobId, failedReason);
+    });
+    await Promise.all([this.worker.waitUntilReady(), this.events.waitUntilReady()]);
+  }
+
+  private async lost(jobId: string, reason: string): Promise<void> {
+    const job = (await Job.fromId(this.stages, jobId).catch(() => undefined)) as Job<StageJob> | undefined;
+    const data = job?.data;
+    if (!data || data.hostId !== this.opts.hostId || !this.callbacks) return;
+    const at = this.now();
+    await this.callbacks.stageFinished({
+      key: data.key, tenantId: data.tenantId, runId: data.runId, stageRunId: data.stageRunId, stageId: data.stageId, round: data.round,
+      attempt: data.attempt, kind: data.kind, ok: false, output: null, error: `the stage job was lost by its workers: ${reason}`, retryable: true,
+      costUsd: 0, artifacts: [], summary: null, startedAt: at, finishedAt: at,
+    }).catch((err: unknown) => this.opts.logger.warn({ err, jobId }, 'lost stage job not reported'));
   }
 
   async dispatch(jobs: StageJob[]): Promise<void> {
@@ -96,6 +120,7 @@ export class BullmqExecution implements ExecutionPort {
 
   async close(): Promise<void> {
     await this.worker?.close();
+    await this.events?.close();
     await this.stages.close();
     await this.hostQueue.close();
     this.connection.disconnect();

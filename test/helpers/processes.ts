@@ -13,6 +13,23 @@ export function spawnMain(entry: 'server' | 'cli', args: string[], env: Record<s
   });
 }
 
+/** Runs any TypeScript file of the repository with tsx (test fixtures that compose the platform). */
+export function spawnScript(relativePath: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', relativePath], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Kills a process with SIGKILL (no cleanup, like a crash) and waits for it to be gone. */
+export async function crash(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((resolve) => child.on('close', resolve));
+  child.kill('SIGKILL');
+  await done;
+}
+
 /** Runs the CLI to completion; returns its exit code and output. */
 export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawnMain('cli', args, env);
