@@ -178,7 +178,7 @@ export class BatchBuilder {
 /** The job of a dispatch effect: what the stage reads comes from the plan. */
 export function jobFor(run: LiveRun, effect: Extract<RunEffect, { type: 'dispatch' }>, hostId: string, redelivery = false): StageJob {
   const plan = run.plan;
-  const stage = effect.stageId === '$review' ? plan.review : effect.stageId === '$consolidate' ? plan.consolidate : effect.stageId === '$learn' ? plan.learn : plan.stages.find((st) => st.id === effect.stageId);
+  const stage = effect.stageId === '$review' ? plan.review : effect.stageId === '$consolidate' ? plan.consolidate ?? undefined : effect.stageId === '$learn' ? plan.learn ?? undefined : plan.stages.find((st) => st.id === effect.stageId);
   const upstream = effect.stageId.startsWith('$') ? plan.stages.map((st) => st.id) : (stage?.dependsOn ?? []);
   return {
     key: attemptKey(run.id, effect.stageRunId, effect.attempt), tenantId: run.tenantId, runId: run.id, stageRunId: effect.stageRunId,

@@ -44,6 +44,6 @@ export const presentTimelineEntry = (e: RunEvent) => ({
 export const presentTemplate = (t: WorkflowTemplate) => ({
   name: t.name, version: t.version, description: t.description,
   stages: t.stages.map((s) => ({ id: s.id, kind: s.kind, dependsOn: s.dependsOn, content: s.content, ...(s.when ? { when: s.when } : {}) })),
-  review: { kind: t.review.kind }, consolidate: { kind: t.consolidate.kind }, learn: { kind: t.learn.kind },
+  review: { kind: t.review.kind }, consolidate: t.consolidate ? { kind: t.consolidate.kind } : null, learn: t.learn ? { kind: t.learn.kind } : null,
   maxReworkRounds: t.maxReworkRounds, approvalDeadlineMs: t.approvalDeadlineMs,
 });

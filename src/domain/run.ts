@@ -74,8 +74,10 @@ export interface RunPlan {
   /** Template stages left out because their `when` condition was false. */
   skipped: string[];
   review: PlannedStage;
-  consolidate: PlannedStage;
-  learn: PlannedStage;
+  /** Null: the run goes from approval straight to learning (or completion). */
+  consolidate: PlannedStage | null;
+  /** Null: the run completes without a learning step. */
+  learn: PlannedStage | null;
   maxReworkRounds: number;
   /** How long a supervised run waits for a decision before it pauses; null for no deadline. */
   approvalDeadlineMs: number | null;

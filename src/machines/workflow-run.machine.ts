@@ -45,8 +45,8 @@ const isSystemStage = (stageId: string) => stageId.startsWith('$');
 
 function stageOf(plan: RunPlan, stageId: string): PlannedStage | undefined {
   if (stageId === '$review') return plan.review;
-  if (stageId === '$consolidate') return plan.consolidate;
-  if (stageId === '$learn') return plan.learn;
+  if (stageId === '$consolidate') return plan.consolidate ?? undefined;
+  if (stageId === '$learn') return plan.learn ?? undefined;
   return plan.stages.find((s) => s.id === stageId);
 }
 
@@ -214,6 +214,8 @@ export const workflowRunMachine = setup({
     dagStageOk: ({ event }) => event.type === 'STAGE.DONE' && event.ok && !isSystemStage(event.stageId),
     reworkAllowed: ({ context }) => context.round < context.plan.maxReworkRounds,
     nothingToRun: ({ context }) => context.remaining === 0,
+    noConsolidation: ({ context }) => context.plan.consolidate === null,
+    noLearning: ({ context }) => context.plan.learn === null,
   },
 }).createMachine({
   id: 'workflowRun',
@@ -278,10 +280,12 @@ export const workflowRunMachine = setup({
           },
         },
         consolidating: {
+          always: { guard: 'noConsolidation', target: 'learning' },
           entry: ['readyConsolidate', 'spawnReady'],
           on: { 'STAGE.DONE': { guard: 'stageOk', target: 'learning', actions: 'completeSystem' } },
         },
         learning: {
+          always: { guard: 'noLearning', target: '#workflowRun.completed' },
           entry: ['readyLearn', 'spawnReady'],
           on: { 'STAGE.DONE': { guard: 'stageOk', target: '#workflowRun.completed', actions: 'completeSystem' } },
         },

@@ -40,8 +40,10 @@ export function validateTemplate(input: unknown, knownKinds: KnownKinds): Workfl
     }
   }
   for (const step of ['review', 'consolidate', 'learn'] as const) {
-    if (!knownKinds(template[step].kind)) problems.push(`${step} uses unknown handler ${template[step].kind}`);
-    const fb = template[step].fallback;
+    const system = template[step];
+    if (!system) continue;
+    if (!knownKinds(system.kind)) problems.push(`${step} uses unknown handler ${system.kind}`);
+    const fb = system.fallback;
     if (fb && !knownKinds(fb)) problems.push(`${step} falls back to unknown handler ${fb}`);
   }
   // Cycles are looked for whatever else is wrong (every problem is reported), unless stage ids are
@@ -106,8 +108,8 @@ export function planRun(template: WorkflowTemplate, context: Record<string, unkn
     stages: topological(stages),
     skipped: [...skipped],
     review: planned(template.review, '$review', [], false),
-    consolidate: planned(template.consolidate, '$consolidate', [], false),
-    learn: planned(template.learn, '$learn', [], false),
+    consolidate: template.consolidate ? planned(template.consolidate, '$consolidate', [], false) : null,
+    learn: template.learn ? planned(template.learn, '$learn', [], false) : null,
     maxReworkRounds: template.maxReworkRounds,
     approvalDeadlineMs: template.approvalDeadlineMs,
   };

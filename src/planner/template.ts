@@ -71,7 +71,8 @@ const SystemStepSchema = z.strictObject({
 /**
  * A workflow template: declarative, versioned data. Stages form a DAG through `dependsOn`; `when`
  * conditions are decided at planning time over the resolved context; review, consolidation and
- * learning are the system steps every run ends with.
+ * learning are the system steps every run ends with (consolidation and learning may be left out
+ * with null).
  */
 export const WorkflowTemplateSchema = z.strictObject({
   name: z.string().min(1).max(100).regex(/^[a-z][a-z0-9-]*$/, 'a template name: lower-case letters, digits and "-"'),
@@ -79,8 +80,10 @@ export const WorkflowTemplateSchema = z.strictObject({
   description: z.string().max(2000).default(''),
   stages: z.array(StageTemplateSchema).min(1).max(200),
   review: SystemStepSchema,
-  consolidate: SystemStepSchema,
-  learn: SystemStepSchema,
+  /** Packaging approved output; null for a workflow without a consolidation step. */
+  consolidate: SystemStepSchema.nullable(),
+  /** Indexing approved output for retrieval; null for a workflow that does not learn. */
+  learn: SystemStepSchema.nullable(),
   maxReworkRounds: z.int().min(0).max(20).default(2),
   /** How long a supervised run waits for a decision before it pauses; null for no deadline. Default 7 days. */
   approvalDeadlineMs: z.int().min(1000).max(90 * 86_400_000).nullable().default(7 * 86_400_000),

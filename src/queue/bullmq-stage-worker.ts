@@ -20,6 +20,8 @@ export interface StageWorkerOptions {
    * handler runs). When a worker dies, its jobs are taken over after about this long. Default 30 s.
    */
   lockMs?: number;
+  /** An attempt still running after this long is reported as started; faster ones are not. Default 25 ms. */
+  startedReportMs?: number;
   now?: () => number;
 }
 
@@ -101,8 +103,13 @@ export class StageWorker {
         return;
       }
     }
-    await this.send(data.hostId, { kind: 'started', job: data, at: this.now() }, jobIdOf(`started:${data.key}`));
-    const outcome = await executeStage(data, this.opts.handlers, this.opts.inputs, signal ?? new AbortController().signal, this.now);
+    const startedAt = this.now();
+    const report = setTimeout(() => {
+      this.send(data.hostId, { kind: 'started', job: data, at: startedAt }, jobIdOf(`started:${data.key}`))
+        .catch((err: unknown) => this.opts.logger.debug({ err, key: data.key }, 'start report not sent'));
+    }, this.opts.startedReportMs ?? 25);
+    const outcome = await executeStage(data, this.opts.handlers, this.opts.inputs, signal ?? new AbortController().signal, this.now)
+      .finally(() => clearTimeout(report));
     await this.send(data.hostId, { kind: 'result', outcome }, jobIdOf(`result:${data.key}`));
   }
 }

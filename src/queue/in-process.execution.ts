@@ -11,6 +11,11 @@ export interface InProcessOptions {
   logger: Logger;
   /** Attempts running at once. Default 64. */
   concurrency?: number;
+  /**
+   * An attempt still running after this long is reported as started (`running`); a faster one is
+   * not reported at all: its result settles it from `queued`. Saves a step per fast stage. Default 25.
+   */
+  startedReportMs?: number;
   now?: () => number;
 }
 
@@ -108,8 +113,9 @@ export class InProcessExecution implements ExecutionPort {
           return;
         }
       }
-      callbacks.stageStarted(job, this.now());
-      const outcome = await executeStage(job, this.opts.handlers, this.opts.inputs, controller.signal, this.now);
+      const startedAt = this.now();
+      const report = setTimeout(() => callbacks.stageStarted(job, startedAt), this.opts.startedReportMs ?? 25);
+      const outcome = await executeStage(job, this.opts.handlers, this.opts.inputs, controller.signal, this.now).finally(() => clearTimeout(report));
       if (this.closed) return;
       await callbacks.stageFinished(outcome);
       this.opts.inputs.remember(outcome);

@@ -169,18 +169,19 @@ export async function startRun(p: TestPlatform, key: string, body: Record<string
   return (res.json() as { id: string }).id;
 }
 
+/** A run as GET /v2/runs/:id answers it (loosely typed for tests). */
+export type RunView = Record<string, unknown> & { status: string; version: number; stages: Array<Record<string, unknown>> };
+
 /** Polls a run until `predicate` holds on GET /v2/runs/:id (or fails with the last state seen). */
 export async function waitForRun(
-  p: TestPlatform, key: string, runId: string, predicate: (run: Record<string, unknown> & { status: string }) => boolean, timeoutMs = 15_000,
-): Promise<Record<string, unknown> & { status: string; version: number; stages: Array<Record<string, unknown>> }> {
+  p: TestPlatform, key: string, runId: string, predicate: (run: RunView) => boolean, timeoutMs = 15_000,
+): Promise<RunView> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     const res = await p.call(key, { method: 'GET', url: `/v2/runs/${runId}` });
     last = res.json();
-    if (res.statusCode === 200 && predicate(last as Record<string, unknown> & { status: string })) {
-      return last as Record<string, unknown> & { status: string; version: number; stages: Array<Record<string, unknown>> };
-    }
+    if (res.statusCode === 200 && predicate(last as RunView)) return last as RunView;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last).slice(0, 2000)}`);

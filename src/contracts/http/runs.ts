@@ -107,6 +107,6 @@ export const TimelineEntry = z.object({
 export const TemplateResource = z.object({
   name: z.string(), version: z.number().int(), description: z.string(),
   stages: z.array(z.object({ id: z.string(), kind: z.string(), dependsOn: z.array(z.string()), content: z.boolean(), when: z.unknown().optional() })),
-  review: z.object({ kind: z.string() }), consolidate: z.object({ kind: z.string() }), learn: z.object({ kind: z.string() }),
+  review: z.object({ kind: z.string() }), consolidate: z.object({ kind: z.string() }).nullable(), learn: z.object({ kind: z.string() }).nullable(),
   maxReworkRounds: z.number().int(), approvalDeadlineMs: z.number().int().nullable(),
 });

@@ -331,8 +331,8 @@ describe('planRun: planned stages', () => {
       content: false,
       params: { threshold: 0.8 },
     });
-    expect(p.consolidate.params).toEqual({ keep: 3 });
-    expect(p.learn.fallbackKind).toBe('learn.noop');
+    expect(p.consolidate?.params).toEqual({ keep: 3 });
+    expect(p.learn?.fallbackKind).toBe('learn.noop');
   });
 
   it('keeps system stages out of the DAG stages', () => {

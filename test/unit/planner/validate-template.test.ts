@@ -102,9 +102,9 @@ describe('validateTemplate: defaults', () => {
   it('gives the system steps the same retry and timeout defaults', () => {
     const t = validateTemplate(minimal(), knownKinds);
     for (const step of [t.review, t.consolidate, t.learn]) {
-      expect(step.retry).toEqual({ maxAttempts: 3, backoff: { type: 'exponential', initialMs: 1000, maxMs: 30_000, multiplier: 2 } });
-      expect(step.timeoutMs).toBeNull();
-      expect(step.params).toEqual({});
+      expect(step?.retry).toEqual({ maxAttempts: 3, backoff: { type: 'exponential', initialMs: 1000, maxMs: 30_000, multiplier: 2 } });
+      expect(step?.timeoutMs).toBeNull();
+      expect(step?.params).toEqual({});
     }
   });
 
