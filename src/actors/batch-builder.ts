@@ -68,6 +68,11 @@ export class BatchBuilder {
     }
     const at = this.now();
     const event = { ...s.event, at } as RunEvent;
+    if (!s.mustApply && snapshot.status !== 'active') {
+      // The run finished earlier in this batch: a late result or timer changes nothing.
+      this.outcomes.push({ pending, applied: { runId: run.id, version: run.version, status: statusOf(snapshot.value), state: fromState, duplicate: false, ignored: true } });
+      return;
+    }
     if (s.mustApply && (snapshot.status !== 'active' || !this.runtime.accepts(run.actor, event))) {
       const status = statusOf(snapshot.value);
       this.outcomes.push({
@@ -129,6 +134,7 @@ export class BatchBuilder {
       };
       if (run.newRow) this.batch.newRuns.push({ ...run.newRow, ...state });
       else this.batch.states.push(state);
+      if (status === 'failed' || status === 'cancelled') this.batch.closedRuns.push(run.id);
     }
     this.batch.stages = [...this.stageRows.values()];
     return this.batch;

@@ -29,6 +29,11 @@ export interface ExecutionPort {
   /** Starts the adapter (consumers, workers). */
   start(): Promise<void>;
   dispatch(jobs: StageJob[]): Promise<void>;
+  /**
+   * Called after each commit, before its effects are delivered, with the stage outcomes the commit
+   * applied (for adapters that cache outputs for downstream stages).
+   */
+  committed?(outcomes: StageOutcome[]): void;
   /** Aborts attempts in flight by key (`runId:stageRunId:attempt`). */
   abort(keys: string[]): Promise<void>;
   armTimers(timers: TimerRequest[]): Promise<void>;

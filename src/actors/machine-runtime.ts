@@ -62,10 +62,13 @@ export class MachineRuntime {
   private readonly inspect = (ev: { type: string; actorRef: unknown; snapshot?: unknown }) => {
     if (ev.type !== '@xstate.snapshot') return;
     const ref = ev.actorRef as AnyActorRef;
-    const snap = ev.snapshot as { value: unknown; context: unknown };
+    const snap = ev.snapshot as { value: unknown; context: unknown; status: string };
     if (ref._parent === undefined) return;
     const context = snap.context as StageRunContext;
-    this.stages.set(ref.id, { stageRunId: ref.id, state: stateString(snap.value), context });
+    // A StageRun stopped before reaching a final state (run cancelled or failed) was cancelled;
+    // its last snapshot keeps the state it was stopped in.
+    const state = snap.status === 'stopped' ? 'cancelled' : stateString(snap.value);
+    this.stages.set(ref.id, { stageRunId: ref.id, state, context });
   };
 
   /** A new run actor, started, in `queued`; creating it has no effects. */

@@ -214,6 +214,7 @@ export class RunHost {
     }
     this.committing = false;
     if (this.ready.size > 0) this.schedule();
+    if (batch.results.length > 0) this.opts.execution.committed?.(batch.results);
     this.deliver(builder.delivery, committedAt);
     this.settle(builder);
     this.notify(batch.events);

@@ -1,4 +1,4 @@
-import type { StageJob } from '../contracts/execution.js';
+import type { StageJob, StageOutcome } from '../contracts/execution.js';
 import type { ExecutionCallbacks, ExecutionPort, TimerRequest } from '../actors/execution-port.js';
 import type { Logger } from '../observability/logger.js';
 import type { DbStageInputs } from './db-stage-inputs.js';
@@ -53,6 +53,11 @@ export class InProcessExecution implements ExecutionPort {
       this.queued.add(job.key);
     }
     this.pump();
+  }
+
+  /** Keeps committed outputs for the stages downstream of them (before those are dispatched). */
+  committed(outcomes: StageOutcome[]): void {
+    for (const o of outcomes) this.opts.inputs.remember(o);
   }
 
   async abort(keys: string[]): Promise<void> {
@@ -118,7 +123,6 @@ export class InProcessExecution implements ExecutionPort {
       const outcome = await executeStage(job, this.opts.handlers, this.opts.inputs, controller.signal, this.now).finally(() => clearTimeout(report));
       if (this.closed) return;
       await callbacks.stageFinished(outcome);
-      this.opts.inputs.remember(outcome);
     } catch (err) {
       if (!this.closed) this.opts.logger.warn({ err, key: job.key }, 'stage outcome not applied; it is re-delivered when the run is restored');
     }

@@ -16,11 +16,13 @@ export interface RunBatch {
   audits: AuditRow[];
   commands: CommandRow[];
   results: StageOutcome[];
+  /** Runs that ended failed or cancelled: their never-started StageRuns are marked cancelled. */
+  closedRuns: string[];
 }
 
 /** An empty batch. */
 export function emptyBatch(): RunBatch {
-  return { newRuns: [], states: [], events: [], outbox: [], stages: [], audits: [], commands: [], results: [] };
+  return { newRuns: [], states: [], events: [], outbox: [], stages: [], audits: [], commands: [], results: [], closedRuns: [] };
 }
 
 /** The immutable part of a new run plus its first state. */

@@ -109,6 +109,12 @@ export async function commitRunBatch(knex: Knex, owner: string, batch: RunBatch)
         })))],
       );
     }
+    if (batch.closedRuns.length > 0) {
+      await trx.raw(
+        `update stage_run set status = 'cancelled', finished_at = now(), updated_at = now() where run_id = any(?::uuid[]) and status = 'pending'`,
+        [batch.closedRuns],
+      );
+    }
     if (batch.results.length > 0) {
       await trx.raw(
         `insert into stage_result (key, tenant_id, run_id, stage_run_id, stage_id, round, attempt, kind, ok, output, error, retryable,
