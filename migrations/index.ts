@@ -3,6 +3,7 @@ import { Migration20261125172354 } from './Migration20261125172354.js';
 import { Migration20261125172400 } from './Migration20261125172400.js';
 import { Migration20261125175348 } from './Migration20261125175348.js';
 import { Migration20261125175400 } from './Migration20261125175400.js';
+import { Migration20261125183000 } from './Migration20261125183000.js';
 
 /**
  * Every migration, in order. Migrations are append-only: never edit one that has landed, add a new
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125172400_append_only_guards', class: Migration20261125172400 },
   { name: 'Migration20261125175348_run_engine', class: Migration20261125175348 },
   { name: 'Migration20261125175400_run_append_only_guards', class: Migration20261125175400 },
+  { name: 'Migration20261125183000_run_storage_tuning', class: Migration20261125183000 },
 ];

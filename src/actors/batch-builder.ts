@@ -1,4 +1,4 @@
-import type { StageJob } from '../contracts/execution.js';
+import type { StageJob, StageOutcome } from '../contracts/execution.js';
 import { PlatformError } from '../domain/errors.js';
 import { uuidv7 } from '../domain/ids.js';
 import { attemptKey, isTerminalRunStatus, type StageStatus } from '../domain/run.js';
@@ -18,6 +18,9 @@ export interface Delivery {
 
 /** A submission's fate once the batch is committed. */
 export type Outcome = { pending: Pending; applied: Applied } | { pending: Pending; error: unknown } | { pending: Pending; duplicateOf: LiveRun };
+
+/** StageRun states after which it never changes. */
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
 const STAGE_STATUS: Record<string, StageStatus> = {
   queued: 'queued', running: 'running', retry_wait: 'retry_wait', succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled',
@@ -41,11 +44,6 @@ export class BatchBuilder {
     private readonly hostId: string,
     private readonly now: () => number,
   ) {}
-
-  /** Adds rows that belong to the batch without an event (the pending StageRuns of a new run). */
-  addStageRows(rows: StageRunRow[]): void {
-    for (const row of rows) this.mergeStageRow(row);
-  }
 
   /** Applies one submission to its run (or refuses it) and records what it wrote. */
   apply(run: LiveRun, pending: Pending): void {
@@ -97,7 +95,7 @@ export class BatchBuilder {
     run.version += 1;
     run.eventSeq += 1;
 
-    const changes = this.stageChanges(run, before, stages, at);
+    const changes = this.stageChanges(run, before, stages, s.result, at);
     const applied: Applied = { runId: run.id, version: run.version, status: statusOf(after.value), state: toState, duplicate: false, ignored: false };
     const { payload } = splitEvent(event);
     this.batch.events.push({
@@ -134,33 +132,35 @@ export class BatchBuilder {
       };
       if (run.newRow) this.batch.newRuns.push({ ...run.newRow, ...state });
       else this.batch.states.push(state);
-      if (status === 'failed' || status === 'cancelled') this.batch.closedRuns.push(run.id);
     }
     this.batch.stages = [...this.stageRows.values()];
     return this.batch;
   }
 
-  private stageChanges(run: LiveRun, before: Map<string, StageState>, stages: Map<string, StageState>, at: number) {
+  /**
+   * The StageRun changes of a step, for the timeline; and a StageRun row for each StageRun that
+   * finished (succeeded, failed, cancelled). Live StageRuns are read from the snapshot, pending and
+   * skipped ones from the plan, so a StageRun is written once, when it is done.
+   */
+  private stageChanges(run: LiveRun, before: Map<string, StageState>, stages: Map<string, StageState>, result: StageOutcome | undefined, at: number) {
     const changes: RunBatch['events'][number]['stages'] = [];
     const live = new Set(this.runtime.liveStages(run.actor).map((st) => st.stageRunId));
+    const record = (st: StageState, to: string) => {
+      changes.push({ stageRunId: st.stageRunId, stageId: st.context.stageId, from: before.get(st.stageRunId)?.state ?? null, to });
+      if (FINISHED.has(to)) this.mergeStageRow(stageRow(run, st, to, at, result?.stageRunId === st.stageRunId ? result : undefined));
+    };
     for (const st of stages.values()) {
-      const from = before.get(st.stageRunId)?.state ?? null;
-      if (from === st.state) continue;
-      changes.push({ stageRunId: st.stageRunId, stageId: st.context.stageId, from, to: st.state });
-      this.mergeStageRow(stageRow(run, st, st.state, at));
+      if (before.get(st.stageRunId)?.state !== st.state) record(st, st.state);
     }
     // A StageRun stopped without reaching a final state (cancel, run failure) was cancelled.
     for (const [id, st] of before) {
-      if (live.has(id) || stages.has(id)) continue;
-      changes.push({ stageRunId: id, stageId: st.context.stageId, from: st.state, to: 'cancelled' });
-      this.mergeStageRow(stageRow(run, st, 'cancelled', at));
+      if (!live.has(id) && !stages.has(id)) record(st, 'cancelled');
     }
     return changes;
   }
 
   private mergeStageRow(row: StageRunRow): void {
-    const prev = this.stageRows.get(row.id);
-    this.stageRows.set(row.id, prev ? { ...row, queuedAt: prev.queuedAt ?? row.queuedAt, startedAt: prev.startedAt ?? row.startedAt } : row);
+    this.stageRows.set(row.id, row);
   }
 
   private recordEffect(run: LiveRun, effect: RunEffect, at: number): void {
@@ -193,15 +193,14 @@ export function jobFor(run: LiveRun, effect: Extract<RunEffect, { type: 'dispatc
   };
 }
 
-function stageRow(run: LiveRun, st: StageState, state: string, at: number): StageRunRow {
+/** The row of a finished StageRun. */
+function stageRow(run: LiveRun, st: StageState, state: string, at: number, result: StageOutcome | undefined): StageRunRow {
   const c = st.context;
-  const status = STAGE_STATUS[state] ?? 'queued';
   return {
     id: st.stageRunId, tenantId: run.tenantId, runId: run.id, stageId: c.stageId, round: c.round,
-    kind: c.usingFallback && c.fallbackKind ? c.fallbackKind : c.kind, status, attempt: c.attempt, attemptsTotal: c.attempt,
-    usingFallback: c.usingFallback, lastError: c.errors[c.errors.length - 1] ?? null, costUsd: c.costUsd,
-    queuedAt: status === 'queued' ? at : null, startedAt: status === 'running' ? at : null,
-    finishedAt: status === 'succeeded' || status === 'failed' || status === 'cancelled' ? at : null, updatedAt: at,
+    kind: c.usingFallback && c.fallbackKind ? c.fallbackKind : c.kind, status: STAGE_STATUS[state] ?? 'cancelled', attempt: c.attempt,
+    attemptsTotal: c.attempt, usingFallback: c.usingFallback, lastError: c.errors[c.errors.length - 1] ?? null, costUsd: c.costUsd,
+    queuedAt: c.queuedAt, startedAt: c.startedAt ?? result?.startedAt ?? null, finishedAt: at, updatedAt: at,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { StageOutcome } from '../contracts/execution.js';
 import type { RunPlan } from '../domain/run.js';
 import type { RunEvent } from '../machines/events.js';
-import type { NewRunRow, RunStateRow, StageRunRow } from '../persistence/runs/run-batch.js';
+import type { NewRunRow, RunStateRow } from '../persistence/runs/run-batch.js';
 import type { RunActor } from './machine-runtime.js';
 
 /** Who sent an event: recorded on the timeline and the audit trail. */
@@ -68,10 +68,10 @@ export interface Pending {
  */
 export class LiveRun {
   mailbox: Pending[] = [];
+  /** Set while a batch holding this run's events is being committed (a run is in one batch at a time). */
+  inFlight = false;
   /** Present until the run's first commit: the row to insert. */
   newRow: Omit<NewRunRow, keyof RunStateRow> | null = null;
-  /** Present until the run's first commit: its pending and skipped StageRuns. */
-  initialStages: StageRunRow[] | null = null;
   committedVersion: number;
 
   constructor(

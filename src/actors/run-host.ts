@@ -1,11 +1,11 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { StageJob, StageOutcome } from '../contracts/execution.js';
 import { PlatformError } from '../domain/errors.js';
-import { isTerminalRunStatus, stageRunId, type RunMode, type RunPlan, type RunTier } from '../domain/run.js';
+import { isTerminalRunStatus, type RunMode, type RunPlan, type RunTier } from '../domain/run.js';
 import type { Logger } from '../observability/logger.js';
 import { noMetrics, type EngineMetrics } from '../observability/metrics.js';
 import type { Orm } from '../persistence/orm.js';
-import { batchRows, type StageRunRow } from '../persistence/runs/run-batch.js';
+import { batchRows } from '../persistence/runs/run-batch.js';
 import { claimRuns, heartbeat, loadEventIds, loadOutbox, loadRuns, runOwner } from '../persistence/runs/run-reader.js';
 import { StaleRunError, commitRunBatch } from '../persistence/runs/run-writer.js';
 import { BatchBuilder, type Delivery } from './batch-builder.js';
@@ -27,6 +27,11 @@ export interface RunHostOptions {
   heartbeatMs?: number;
   /** Most runs per group commit. Default 2000. */
   maxBatchRuns?: number;
+  /**
+   * Group commits in flight at once, on disjoint sets of runs (a run is in at most one). Two keep
+   * the database busy while the next batch is being built. Default 2.
+   */
+  maxConcurrentCommits?: number;
   now?: () => number;
 }
 
@@ -78,7 +83,7 @@ export class RunHost {
   private readonly listeners: Array<(batch: CommittedBatch) => void> = [];
   private readonly metrics: EngineMetrics;
   private readonly now: () => number;
-  private committing = false;
+  private committing = 0;
   private scheduled = false;
   private stopped = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -110,7 +115,7 @@ export class RunHost {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    while (this.committing || this.scheduled) await new Promise((r) => setTimeout(r, 5));
+    while (this.committing > 0 || this.scheduled) await new Promise((r) => setTimeout(r, 5));
     await this.opts.execution.close();
     for (const run of this.runs.values()) run.actor.stop();
     this.runs.clear();
@@ -141,7 +146,6 @@ export class RunHost {
       requestedMode: spec.requestedMode, effectiveMode: spec.effectiveMode, modeReason: spec.modeReason, tier: spec.tier,
       createdBy: spec.actor.type === 'api_key' ? `key:${spec.actor.id}` : spec.actor.type, createdAt: at,
     };
-    run.initialStages = initialStageRows(spec, at);
     this.runs.set(run.id, run);
     return this.enqueue(run, {
       event: { type: 'START' }, eventId: `start:${spec.id}`, actor: spec.actor, mustApply: true,
@@ -166,7 +170,7 @@ export class RunHost {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.committing) return;
+    if (this.scheduled || this.committing >= (this.opts.maxConcurrentCommits ?? 2)) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -176,29 +180,33 @@ export class RunHost {
 
   /** Builds and commits one batch from every run with queued submissions. */
   private async flush(): Promise<void> {
-    if (this.committing || this.ready.size === 0) return;
-    this.committing = true;
-    const builder = new BatchBuilder(this.runtime, this.hostId, this.now);
+    if (this.committing >= (this.opts.maxConcurrentCommits ?? 2) || this.ready.size === 0) return;
     const taken: LiveRun[] = [];
     for (const run of this.ready) {
       if (taken.length >= (this.opts.maxBatchRuns ?? 2000)) break;
-      taken.push(run);
+      if (!run.inFlight) taken.push(run);
     }
+    if (taken.length === 0) return;
+    this.committing += 1;
+    const builder = new BatchBuilder(this.runtime, this.hostId, this.now);
     for (const run of taken) {
       this.ready.delete(run);
-      if (run.initialStages) builder.addStageRows(run.initialStages);
+      run.inFlight = true;
       const mailbox = run.mailbox;
       run.mailbox = [];
       for (const pending of mailbox) builder.apply(run, pending);
     }
     const batch = builder.finish();
+    // Runs that were not in this batch may go into another one while this one commits.
+    if (this.ready.size > 0) this.schedule();
     const started = performance.now();
     try {
       if (batchRows(batch) > 0) await commitRunBatch(this.knex, this.hostId, batch);
     } catch (err) {
       this.metrics.batchFailed();
+      for (const run of builder.runs) run.inFlight = false;
       this.failBatch(builder, err);
-      this.committing = false;
+      this.committing -= 1;
       if (this.ready.size > 0) this.schedule();
       return;
     }
@@ -210,9 +218,9 @@ export class RunHost {
     for (const run of builder.runs) {
       run.committedVersion = run.version;
       run.newRow = null;
-      run.initialStages = null;
+      run.inFlight = false;
     }
-    this.committing = false;
+    this.committing -= 1;
     if (this.ready.size > 0) this.schedule();
     if (batch.results.length > 0) this.opts.execution.committed?.(batch.results);
     this.deliver(builder.delivery, committedAt);
@@ -279,7 +287,7 @@ export class RunHost {
   }
 
   private evictIfFinished(run: LiveRun): void {
-    if (run.mailbox.length > 0) return;
+    if (run.mailbox.length > 0 || run.inFlight) return;
     const snap = run.actor.getSnapshot();
     if (snap.status === 'active') return;
     run.actor.stop();
@@ -360,18 +368,6 @@ export class RunHost {
       await this.submit(runId, { event: { type: 'TIMER.FIRED', timerId }, eventId: `timer:${timerId}`, actor: SYSTEM });
     },
   };
-}
-
-/** The StageRun rows a new run starts with: its DAG stages pending, the stages its plan skipped. */
-function initialStageRows(spec: NewRun, at: number): StageRunRow[] {
-  const row = (stageId: string, kind: string, status: 'pending' | 'skipped'): StageRunRow => ({
-    id: stageRunId(spec.id, stageId, 0), tenantId: spec.tenantId, runId: spec.id, stageId, round: 0, kind, status, attempt: 0, attemptsTotal: 0,
-    usingFallback: false, lastError: null, costUsd: 0, queuedAt: null, startedAt: null, finishedAt: null, updatedAt: at,
-  });
-  return [
-    ...spec.plan.stages.map((s) => row(s.id, s.kind, 'pending')),
-    ...spec.plan.skipped.map((id) => row(id, '', 'skipped')),
-  ];
 }
 
 export type { Pending };

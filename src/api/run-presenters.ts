@@ -1,6 +1,8 @@
 import type { WorkflowTemplate } from '../planner/template.js';
 import type { RunEvent } from '../persistence/entities/run-records.entity.js';
 import type { StageRun, WorkflowRun } from '../persistence/entities/workflow-run.entity.js';
+import { stageRunId, type StageStatus } from '../domain/run.js';
+import type { StageRunContext } from '../machines/stage-run.machine.js';
 import type { RunDetail } from '../persistence/runs/run-queries.js';
 
 /** Maps run rows onto the wire resources of src/contracts/http/runs.ts. */
@@ -15,10 +17,59 @@ export const presentRunSummary = (r: WorkflowRun) => ({
   updatedAt: r.updatedAt.toISOString(), finishedAt: iso(r.finishedAt),
 });
 
-export const presentStageRun = (s: StageRun) => ({
+type StageView = {
+  id: string; stageId: string; round: number; kind: string; status: StageStatus; attempt: number; usingFallback: boolean;
+  lastError: string | null; costUsd: number; queuedAt: string | null; startedAt: string | null; finishedAt: string | null;
+};
+
+export const presentStageRun = (s: StageRun): StageView => ({
   id: s.id, stageId: s.stageId, round: s.round, kind: s.kind, status: s.status, attempt: s.attempt, usingFallback: s.usingFallback,
   lastError: s.lastError ?? null, costUsd: s.costUsd, queuedAt: iso(s.queuedAt), startedAt: iso(s.startedAt), finishedAt: iso(s.finishedAt),
 });
+
+type StoredSnapshot = {
+  context?: { round?: number; waiting?: Record<string, number> };
+  children?: Record<string, { snapshot?: { value?: unknown; context?: StageRunContext } }>;
+};
+
+const ms = (t: number | null | undefined) => (typeof t === 'number' ? new Date(t).toISOString() : null);
+
+/**
+ * Every StageRun of a run: finished ones from their rows, live ones from the run's snapshot
+ * (its StageRun actors), the current round's not-yet-started ones from the plan (`pending`, or
+ * `cancelled` once the run failed or was cancelled), and the stages the plan skipped.
+ */
+export function stageViews(run: WorkflowRun, finished: StageRun[]): StageView[] {
+  const out = new Map<string, StageView>(finished.map((r) => [r.id, presentStageRun(r)]));
+  const snapshot = run.snapshot as StoredSnapshot;
+  for (const [id, child] of Object.entries(snapshot.children ?? {})) {
+    const c = child.snapshot?.context;
+    if (out.has(id) || !c) continue;
+    out.set(id, {
+      id, stageId: c.stageId, round: c.round, kind: c.usingFallback && c.fallbackKind ? c.fallbackKind : c.kind,
+      status: (typeof child.snapshot?.value === 'string' ? child.snapshot.value : 'queued') as StageStatus, attempt: c.attempt,
+      usingFallback: c.usingFallback, lastError: c.errors[c.errors.length - 1] ?? null, costUsd: c.costUsd,
+      queuedAt: ms(c.queuedAt), startedAt: ms(c.startedAt), finishedAt: null,
+    });
+  }
+  const round = snapshot.context?.round ?? 0;
+  const ended = run.status === 'failed' || run.status === 'cancelled';
+  const kindOf = (stageId: string) => run.plan.stages.find((s) => s.id === stageId)?.kind ?? '';
+  const placeholder = (stageId: string, r: number, status: StageStatus): StageView => ({
+    id: stageRunId(run.id, stageId, r), stageId, round: r, kind: kindOf(stageId), status, attempt: 0, usingFallback: false, lastError: null,
+    costUsd: 0, queuedAt: null, startedAt: null, finishedAt: status === 'cancelled' ? iso(run.finishedAt) : null,
+  });
+  for (const stageId of Object.keys(snapshot.context?.waiting ?? {})) {
+    const view = placeholder(stageId, round, ended ? 'cancelled' : 'pending');
+    if (!out.has(view.id)) out.set(view.id, view);
+  }
+  for (const stageId of run.plan.skipped) {
+    const view = placeholder(stageId, 0, 'skipped');
+    if (!out.has(view.id)) out.set(view.id, view);
+  }
+  const order = new Map([...run.plan.stages.map((s) => s.id), ...run.plan.skipped, '$review', '$consolidate', '$learn'].map((id, i) => [id, i]));
+  return [...out.values()].sort((a, b) => a.round - b.round || (order.get(a.stageId) ?? 99) - (order.get(b.stageId) ?? 99));
+}
 
 export function presentRun(d: RunDetail) {
   const ctx = (d.run.snapshot as { context?: { round?: number; gate?: unknown } }).context ?? {};
@@ -32,7 +83,7 @@ export function presentRun(d: RunDetail) {
     },
     round: ctx.round ?? 0,
     gate: (ctx.gate ?? null) as { passed: boolean; score?: number; notes?: string } | null,
-    stages: d.stages.map(presentStageRun),
+    stages: stageViews(d.run, d.stages),
   };
 }
 

@@ -42,6 +42,10 @@ export interface StageRunContext {
   summary: StageSummary | null;
   /** When the current attempt was dispatched (epoch ms). */
   dispatchedAt: number;
+  /** When the StageRun was first queued (epoch ms). */
+  queuedAt: number;
+  /** When a worker reported the current attempt started, if it did (fast attempts are not reported). */
+  startedAt: number | null;
 }
 
 /** The id of the attempt-timeout timer of the current attempt. */
@@ -153,6 +157,8 @@ export const stageRunMachine = setup({
     costUsd: 0,
     summary: null,
     dispatchedAt: input.at,
+    queuedAt: input.at,
+    startedAt: null,
   }),
   initial: 'queued',
   states: {
@@ -174,7 +180,7 @@ export const stageRunMachine = setup({
         }
       }),
       on: {
-        'STAGE.STARTED': { guard: 'isCurrentAttempt', target: 'running' },
+        'STAGE.STARTED': { guard: 'isCurrentAttempt', target: 'running', actions: assign({ startedAt: ({ event }) => event.at }) },
         ...OUTSTANDING,
       },
     },

@@ -16,13 +16,11 @@ export interface RunBatch {
   audits: AuditRow[];
   commands: CommandRow[];
   results: StageOutcome[];
-  /** Runs that ended failed or cancelled: their never-started StageRuns are marked cancelled. */
-  closedRuns: string[];
 }
 
 /** An empty batch. */
 export function emptyBatch(): RunBatch {
-  return { newRuns: [], states: [], events: [], outbox: [], stages: [], audits: [], commands: [], results: [], closedRuns: [] };
+  return { newRuns: [], states: [], events: [], outbox: [], stages: [], audits: [], commands: [], results: [] };
 }
 
 /** The immutable part of a new run plus its first state. */
@@ -81,7 +79,7 @@ export interface OutboxRow {
   at: number;
 }
 
-/** A StageRun's projected state. */
+/** A finished StageRun (live ones are in the run's snapshot, pending ones in its plan). */
 export interface StageRunRow {
   id: string;
   tenantId: string;

@@ -98,21 +98,12 @@ export async function commitRunBatch(knex: Knex, owner: string, batch: RunBatch)
          from jsonb_to_recordset(?::jsonb) as x(id uuid, tenant_id uuid, run_id uuid, stage_id text, round int, kind text, status text,
            attempt int, attempts_total int, using_fallback boolean, last_error text, cost_usd float8, queued_at timestamptz,
            started_at timestamptz, finished_at timestamptz, updated_at timestamptz)
-         on conflict (id) do update set status = excluded.status, kind = excluded.kind, attempt = excluded.attempt,
-           attempts_total = excluded.attempts_total, using_fallback = excluded.using_fallback, last_error = excluded.last_error,
-           cost_usd = excluded.cost_usd, queued_at = coalesce(excluded.queued_at, stage_run.queued_at),
-           started_at = coalesce(excluded.started_at, stage_run.started_at), finished_at = excluded.finished_at, updated_at = excluded.updated_at`,
+         on conflict (id) do nothing`,
         [json(batch.stages.map((s) => ({
           id: s.id, tenant_id: s.tenantId, run_id: s.runId, stage_id: s.stageId, round: s.round, kind: s.kind, status: s.status,
           attempt: s.attempt, attempts_total: s.attemptsTotal, using_fallback: s.usingFallback, last_error: s.lastError, cost_usd: s.costUsd,
           queued_at: ts(s.queuedAt), started_at: ts(s.startedAt), finished_at: ts(s.finishedAt), updated_at: ts(s.updatedAt),
         })))],
-      );
-    }
-    if (batch.closedRuns.length > 0) {
-      await trx.raw(
-        `update stage_run set status = 'cancelled', finished_at = now(), updated_at = now() where run_id = any(?::uuid[]) and status = 'pending'`,
-        [batch.closedRuns],
       );
     }
     if (batch.results.length > 0) {
