@@ -1,4 +1,4 @@
-import { canonicalJson, type JsonValue } from '../domain/canonical-json.js';
+import type { JsonValue } from '../domain/canonical-json.js';
 import { isStageError, type StageHandler, type StageJob, type StageOutcome } from '../contracts/execution.js';
 
 /** Largest stage output kept in the result row; bigger content belongs in the artifact store. */
@@ -51,7 +51,9 @@ export async function executeStage(job: StageJob, handlers: HandlerLookup, input
     if (controller.signal.aborted) return fail(reasonOf(controller.signal.reason), true, result.costUsd ?? 0);
     let size: number;
     try {
-      size = Buffer.byteLength(canonicalJson(result.output));
+      const json = JSON.stringify(result.output);
+      if (json === undefined) throw new Error('undefined is not JSON');
+      size = Buffer.byteLength(json);
     } catch (err) {
       return fail(`handler ${job.kind} returned an output that is not JSON: ${(err as Error).message}`, false, result.costUsd ?? 0);
     }
