@@ -66,6 +66,8 @@ export async function benchPlatform(opts: {
     orm, logger, hostId: opts.hostId ?? 'bench-host', handlers: opts.handlers, templates: opts.templates,
     redisUrl: opts.distributed ? REDIS_URL : undefined, queuePrefix: prefix, stageConcurrency: opts.stageConcurrency ?? 256,
     metrics: new PlatformMetrics({ defaultMetrics: false }),
+    ...(process.env.BENCH_MAX_BATCH_RUNS ? { maxBatchRuns: Number(process.env.BENCH_MAX_BATCH_RUNS) } : {}),
+    ...(process.env.BENCH_COMMITS ? { maxConcurrentCommits: Number(process.env.BENCH_COMMITS) } : {}),
   });
   const waiters = new Map<string, { until: string; resolve: () => void }>();
   engine.host.onCommit((batch) => {

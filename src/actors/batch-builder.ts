@@ -64,7 +64,7 @@ export class BatchBuilder {
       });
       return;
     }
-    const at = this.now();
+    const at = s.at ?? this.now();
     const event = { ...s.event, at } as RunEvent;
     if (!s.mustApply && snapshot.status !== 'active') {
       // The run finished earlier in this batch: a late result or timer changes nothing.

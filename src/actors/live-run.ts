@@ -30,6 +30,8 @@ export interface Submission {
   event: DistributiveOmit<RunEvent, 'at'>;
   /** Unique per run: a second submission with the same id is a no-op. */
   eventId: string;
+  /** When the event happened, if known (a worker's start time); default: when the host applies it. */
+  at?: number;
   actor: EventActor;
   /** Refuse with 409 unless the run is at this version. */
   expectedVersion?: number;

@@ -53,6 +53,10 @@ export interface NewRun {
 
 /** What a committed batch carried, for listeners (realtime, metrics). */
 export interface CommittedBatch {
+  /** Bytes of row data the commit sent (its JSON payloads). */
+  bytes: number;
+  /** Snapshot bytes written per run in this commit. */
+  snapshots: Array<{ runId: string; bytes: number }>;
   events: Array<{ runId: string; tenantId: string; seq: number; type: string; fromState: string; toState: string; version: number; at: number; stages: Array<{ stageRunId: string; stageId: string; from: string | null; to: string }> }>;
 }
 
@@ -200,8 +204,9 @@ export class RunHost {
     // Runs that were not in this batch may go into another one while this one commits.
     if (this.ready.size > 0) this.schedule();
     const started = performance.now();
+    let bytes = 0;
     try {
-      if (batchRows(batch) > 0) await commitRunBatch(this.knex, this.hostId, batch);
+      if (batchRows(batch) > 0) bytes = await commitRunBatch(this.knex, this.hostId, batch);
     } catch (err) {
       this.metrics.batchFailed();
       for (const run of builder.runs) run.inFlight = false;
@@ -225,7 +230,7 @@ export class RunHost {
     if (batch.results.length > 0) this.opts.execution.committed?.(batch.results);
     this.deliver(builder.delivery, committedAt);
     this.settle(builder);
-    this.notify(batch.events);
+    this.notify(batch, bytes);
     for (const run of builder.runs) this.evictIfFinished(run);
   }
 
@@ -274,9 +279,14 @@ export class RunHost {
     }
   }
 
-  private notify(events: CommittedBatch['events']): void {
-    if (this.listeners.length === 0 || events.length === 0) return;
-    const batch: CommittedBatch = { events };
+  private notify(committed: { events: CommittedBatch['events']; states: Array<{ id: string; snapshot: unknown }>; newRuns: Array<{ id: string; snapshot: unknown }> }, bytes: number): void {
+    if (this.listeners.length === 0 || committed.events.length === 0) return;
+    const batch: CommittedBatch = {
+      events: committed.events,
+      bytes,
+      // Measured only when someone listens (benchmarks); JSON length of each written snapshot.
+      snapshots: [...committed.newRuns, ...committed.states].map((s) => ({ runId: s.id, bytes: JSON.stringify(s.snapshot).length })),
+    };
     for (const listener of this.listeners) {
       try {
         listener(batch);
@@ -317,10 +327,15 @@ export class RunHost {
   private async answerForFinished(runId: string, submission: Submission): Promise<Applied> {
     const info = await runOwner(this.knex, runId);
     if (!info) throw new PlatformError('NOT_FOUND', `workflow_run ${runId} was not found`, { kind: 'workflow_run', id: runId });
+    if (submission.expectedVersion !== undefined && submission.expectedVersion !== info.version) {
+      throw new PlatformError('VERSION_CONFLICT', `run ${runId} is at version ${info.version}, not ${submission.expectedVersion}`, {
+        currentVersion: info.version, expectedVersion: submission.expectedVersion, status: info.status,
+      });
+    }
     if (submission.mustApply) {
       throw new PlatformError('INVALID_STATE', `run ${runId} is ${info.status}: it does not accept ${submission.event.type}`, { status: info.status });
     }
-    return { runId, version: -1, status: info.status, state: info.status, duplicate: true };
+    return { runId, version: info.version, status: info.status, state: info.status, duplicate: true };
   }
 
   /** Restores runs (already owned by this host) from their snapshots and re-delivers what they wait on. */
@@ -353,9 +368,9 @@ export class RunHost {
 
   /** The execution layer's way back in: results and timers become events of their runs. */
   private readonly callbacks: ExecutionCallbacks = {
-    stageStarted: (job: StageJob) => {
+    stageStarted: (job: StageJob, at: number) => {
       this.submit(job.runId, {
-        event: { type: 'STAGE.STARTED', stageRunId: job.stageRunId, attempt: job.attempt }, eventId: `${job.key}:started`, actor: SYSTEM,
+        event: { type: 'STAGE.STARTED', stageRunId: job.stageRunId, attempt: job.attempt }, eventId: `${job.key}:started`, actor: SYSTEM, at,
       }).catch((err: unknown) => this.opts.logger.debug({ err, key: job.key }, 'stage start not recorded'));
     },
     stageFinished: async (o: StageOutcome) => {

@@ -68,7 +68,7 @@ const answerOf = (applied: Applied, statusCode = 202) => ({
  */
 export class RunService {
   /** Requests in progress per tenant and key in this process: a concurrent replay waits for the first. */
-  private readonly inProgress = new Map<string, Promise<CommandAnswer>>();
+  private readonly inProgress = new Map<string, Promise<CommandAnswer | undefined>>();
 
   constructor(
     private readonly host: RunHost,
@@ -132,28 +132,29 @@ export class RunService {
     });
   }
 
-  /** Runs `fn` once per idempotency key: a stored answer is replayed, another request under the key refused. */
-  private async once(scope: Scope, idem: Idempotency, fn: () => Promise<CommandAnswer>): Promise<CommandAnswer> {
+  /**
+   * Runs `fn` once per idempotency key: a stored answer is replayed, another request under the key
+   * refused. Requests with one key are chained in this process (registered before anything is
+   * awaited), so concurrent duplicates wait for the first and then get its stored answer.
+   */
+  private once(scope: Scope, idem: Idempotency, fn: () => Promise<CommandAnswer>): Promise<CommandAnswer> {
     const lockKey = `${scope.tenantId}\u0000${idem.key}`;
-    const running = this.inProgress.get(lockKey);
-    if (running) {
-      await running.catch(() => undefined);
-    }
-    const stored = await scope.em.fork().findOne(CommandRecord, { key: idem.key }, { filters: { tenant: { tenantId: scope.tenantId } } });
-    if (stored) {
+    const previous = this.inProgress.get(lockKey) ?? Promise.resolve(undefined);
+    const mine = previous.catch(() => undefined).then(async (): Promise<CommandAnswer> => {
+      const stored = await scope.em.fork().findOne(CommandRecord, { key: idem.key }, { filters: { tenant: { tenantId: scope.tenantId } } });
+      if (!stored) return fn();
       if (stored.requestHash !== idem.requestHash) {
         throw new PlatformError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idem.key} was used for a different request (${stored.command} on run ${stored.runId}); use a new key`, {
           command: stored.command, runId: stored.runId,
         });
       }
       return { statusCode: stored.statusCode, body: stored.response, replayed: true };
-    }
-    const promise = fn();
-    this.inProgress.set(lockKey, promise);
-    try {
-      return await promise;
-    } finally {
-      if (this.inProgress.get(lockKey) === promise) this.inProgress.delete(lockKey);
-    }
+    });
+    this.inProgress.set(lockKey, mine);
+    const release = () => {
+      if (this.inProgress.get(lockKey) === mine) this.inProgress.delete(lockKey);
+    };
+    mine.then(release, release);
+    return mine;
   }
 }

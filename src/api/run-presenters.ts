@@ -59,7 +59,8 @@ export function stageViews(run: WorkflowRun, finished: StageRun[]): StageView[] 
     id: stageRunId(run.id, stageId, r), stageId, round: r, kind: kindOf(stageId), status, attempt: 0, usingFallback: false, lastError: null,
     costUsd: 0, queuedAt: null, startedAt: null, finishedAt: status === 'cancelled' ? iso(run.finishedAt) : null,
   });
-  for (const stageId of Object.keys(snapshot.context?.waiting ?? {})) {
+  const waiting = run.status === 'completed' ? [] : Object.keys(snapshot.context?.waiting ?? {});
+  for (const stageId of waiting) {
     const view = placeholder(stageId, round, ended ? 'cancelled' : 'pending');
     if (!out.has(view.id)) out.set(view.id, view);
   }

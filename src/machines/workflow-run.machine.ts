@@ -119,8 +119,8 @@ export const workflowRunMachine = setup({
     }),
     /** Makes a system stage (review, consolidate, learn) ready; `spawnReady` then spawns it. */
     readyReview: assign({ waiting: { $review: 0 } }),
-    readyConsolidate: assign({ waiting: { $consolidate: 0 } }),
-    readyLearn: assign({ waiting: { $learn: 0 } }),
+    readyConsolidate: assign(({ context }): Partial<WorkflowRunContext> => ({ waiting: context.plan.consolidate ? { $consolidate: 0 } : {} })),
+    readyLearn: assign(({ context }): Partial<WorkflowRunContext> => ({ waiting: context.plan.learn ? { $learn: 0 } : {} })),
     /** A DAG stage succeeded: stop its actor, count it, release its dependents. */
     completeStage: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'STAGE.DONE') return;

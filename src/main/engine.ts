@@ -34,6 +34,9 @@ export interface EngineOptions {
   templates?: WorkflowTemplateInput[];
   metrics?: PlatformMetrics;
   leaseMs?: number;
+  /** Group commit tuning (see RunHostOptions): runs per batch, batches in flight. */
+  maxBatchRuns?: number;
+  maxConcurrentCommits?: number;
 }
 
 /** The run engine of a web process: host, command service, templates, handlers, execution, metrics. */
@@ -78,7 +81,10 @@ export function createEngine(opts: EngineOptions): Engine {
   const execution: ExecutionPort = opts.redisUrl
     ? new BullmqExecution({ redisUrl: opts.redisUrl, prefix: opts.queuePrefix ?? 'vmp', hostId, logger: opts.logger, role: 'host', ...(opts.queueLockMs ? { lockMs: opts.queueLockMs } : {}) })
     : new InProcessExecution({ handlers, inputs, logger: opts.logger, ...(opts.stageConcurrency ? { concurrency: opts.stageConcurrency } : {}) });
-  const host = new RunHost({ orm: opts.orm, hostId, execution, logger: opts.logger, metrics, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) });
+  const host = new RunHost({
+    orm: opts.orm, hostId, execution, logger: opts.logger, metrics, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
+    ...(opts.maxBatchRuns ? { maxBatchRuns: opts.maxBatchRuns } : {}), ...(opts.maxConcurrentCommits ? { maxConcurrentCommits: opts.maxConcurrentCommits } : {}),
+  });
   const service = new RunService(host, templates);
   const refreshGauges = async () => {
     const res = await opts.orm.em.getKnex().raw<{ rows: Array<{ status: string; n: string }> }>('select status, count(*) as n from workflow_run group by status');

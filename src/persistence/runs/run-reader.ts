@@ -62,15 +62,15 @@ export async function loadRuns(knex: Knex, ids: string[], hostId: string): Promi
   }));
 }
 
-/** Owner and status of one run, or null when it does not exist. */
-export async function runOwner(knex: Knex, id: string): Promise<{ owner: string | null; status: RunStatus; ownerAlive: boolean } | null> {
-  const res = await knex.raw<{ rows: Array<{ owner: string | null; status: RunStatus; alive: boolean | null }> }>(
-    `select r.owner, r.status, (h.heartbeat_at >= now() - interval '30 seconds') as alive
+/** Owner, status and version of one run, or null when it does not exist. */
+export async function runOwner(knex: Knex, id: string): Promise<{ owner: string | null; status: RunStatus; version: number; ownerAlive: boolean } | null> {
+  const res = await knex.raw<{ rows: Array<{ owner: string | null; status: RunStatus; version: number; alive: boolean | null }> }>(
+    `select r.owner, r.status, r.version, (h.heartbeat_at >= now() - interval '30 seconds') as alive
      from workflow_run r left join run_host h on h.id = r.owner where r.id = ?`,
     [id],
   );
   const row = res.rows[0];
-  return row ? { owner: row.owner, status: row.status, ownerAlive: row.alive === true } : null;
+  return row ? { owner: row.owner, status: row.status, version: row.version, ownerAlive: row.alive === true } : null;
 }
 
 /** The ids of events already processed, per run (the idempotency set of a live run). */

@@ -30,11 +30,17 @@ function runState(r: RunBatch['states'][number]) {
 
 /**
  * Writes a batch atomically. Every updated run must still be at its expected version and owned by
- * `owner`; otherwise nothing is written and {@link StaleRunError} names the runs.
+ * `owner`; otherwise nothing is written and {@link StaleRunError} names the runs. Returns the bytes of
+ * row data sent.
  */
-export async function commitRunBatch(knex: Knex, owner: string, batch: RunBatch): Promise<void> {
+export async function commitRunBatch(knex: Knex, owner: string, batch: RunBatch): Promise<number> {
+  let bytes = 0;
   await knex.transaction(async (trx) => {
-    const json = (rows: unknown[]) => JSON.stringify(rows);
+    const json = (rows: unknown[]) => {
+      const text = JSON.stringify(rows);
+      bytes += text.length;
+      return text;
+    };
     if (batch.newRuns.length > 0) {
       await trx.raw(
         `insert into workflow_run (id, tenant_id, task_id, context_snapshot_id, template_name, template_version, template_hash, plan,
@@ -150,4 +156,5 @@ export async function commitRunBatch(knex: Knex, owner: string, batch: RunBatch)
       );
     }
   });
+  return bytes;
 }

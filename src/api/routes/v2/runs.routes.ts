@@ -52,7 +52,7 @@ export async function runRoutes(app: FastifyInstance, opts: RunRoutesOptions): P
     },
   }, async (request, reply) => {
     const answer = await opts.runs.start(request.scope, request.body, idem(request, request.body), actorOf(request), request.id);
-    if (!answer.replayed) reply.header('location', `/v2/runs/${String(answer.body.id)}`);
+    if (answer.body.id) reply.header('location', `/v2/runs/${String(answer.body.id)}`);
     return send(reply, answer);
   });
 
