@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import { layerBoundaries } from './tools/eslint/layer-boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'test-output/', '.scratch/', 'studio/dist/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'test-output/', '.scratch/', 'studio/dist/', 'bench/.peers/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

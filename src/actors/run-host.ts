@@ -8,6 +8,7 @@ import type { Orm } from '../persistence/orm.js';
 import { batchRows } from '../persistence/runs/run-batch.js';
 import { claimRuns, heartbeat, loadEventIds, loadOutbox, loadRuns, runOwner } from '../persistence/runs/run-reader.js';
 import { StaleRunError, commitRunBatch } from '../persistence/runs/run-writer.js';
+import { sqlRunner, type SqlRunner } from '../persistence/runs/sql-runner.js';
 import { BatchBuilder, type Delivery } from './batch-builder.js';
 import type { ExecutionCallbacks, ExecutionPort } from './execution-port.js';
 import { LiveRun, type Applied, type CommandIdempotency, type EventActor, type Pending, type Submission } from './live-run.js';
@@ -96,11 +97,15 @@ export class RunHost {
     this.hostId = opts.hostId;
     this.metrics = opts.metrics ?? noMetrics;
     this.now = opts.now ?? Date.now;
+    this.sql = sqlRunner(opts.orm);
   }
 
   private get knex(): Knex {
     return this.opts.orm.em.getKnex();
   }
+
+  /** The hot path's SQL runner (group commits). */
+  private readonly sql: SqlRunner;
 
   /** Connects the execution layer, takes the lease and brings this host's runs back. */
   async start(): Promise<{ rehydrated: number }> {
@@ -123,6 +128,7 @@ export class RunHost {
     await this.opts.execution.close();
     for (const run of this.runs.values()) run.actor.stop();
     this.runs.clear();
+    await this.sql.close();
   }
 
   /** Called with every committed batch (after commit, in commit order). */
@@ -206,7 +212,7 @@ export class RunHost {
     const started = performance.now();
     let bytes = 0;
     try {
-      if (batchRows(batch) > 0) bytes = await commitRunBatch(this.knex, this.hostId, batch);
+      if (batchRows(batch) > 0) bytes = await commitRunBatch(this.sql, this.hostId, batch);
     } catch (err) {
       this.metrics.batchFailed();
       for (const run of builder.runs) run.inFlight = false;

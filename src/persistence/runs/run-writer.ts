@@ -1,11 +1,11 @@
-import type { Knex } from '@mikro-orm/postgresql';
+import type { SqlRunner } from './sql-runner.js';
 import type { RunBatch } from './run-batch.js';
 
 /**
- * The run engine's hot path below the ORM: one transaction per group commit, one multi-row
- * statement per table (rows travel as one JSON array through `jsonb_to_recordset`). This is the only
- * place that writes run tables with raw SQL; measurement showed the unit of work costs several times
- * more per row (bench/README.md).
+ * The run engine's hot path below the ORM: one statement per group commit, one multi-row insert
+ * per table inside it (rows travel as JSON arrays through `jsonb_to_recordset`). This is the only
+ * place that writes run tables with raw SQL; measurement showed the unit of work, and even one
+ * statement per table in a transaction, cost several times more per run (bench/README.md).
  */
 
 /** Raised when a run in the batch is no longer at the version the host read, or is owned by another host. */
@@ -29,132 +29,127 @@ function runState(r: RunBatch['states'][number]) {
 }
 
 /**
- * Writes a batch atomically. Every updated run must still be at its expected version and owned by
- * `owner`; otherwise nothing is written and {@link StaleRunError} names the runs. Returns the bytes of
- * row data sent.
+ * Writes a batch atomically, as ONE statement (data-modifying CTEs): one round trip, no explicit
+ * transaction. Every updated run must still be at its expected version and owned by `owner`;
+ * otherwise `vmp_expect_rows` raises, nothing is written, and {@link StaleRunError} is thrown.
+ * Returns the bytes of row data sent.
  */
-export async function commitRunBatch(knex: Knex, owner: string, batch: RunBatch): Promise<number> {
+export async function commitRunBatch(sql: SqlRunner, owner: string, batch: RunBatch): Promise<number> {
   let bytes = 0;
-  await knex.transaction(async (trx) => {
-    const json = (rows: unknown[]) => {
-      const text = JSON.stringify(rows);
-      bytes += text.length;
-      return text;
-    };
-    if (batch.newRuns.length > 0) {
-      await trx.raw(
-        `insert into workflow_run (id, tenant_id, task_id, context_snapshot_id, template_name, template_version, template_hash, plan,
-           requested_mode, effective_mode, mode_reason, tier, status, state, version, snapshot, event_seq, outbox_seq, cost_usd, diagnosis,
-           owner, created_by, created_at, updated_at, finished_at)
-         select id, tenant_id, task_id, context_snapshot_id, template_name, template_version, template_hash, plan,
-           requested_mode, effective_mode, mode_reason, tier, status, state, version, snapshot, event_seq, outbox_seq, cost_usd, diagnosis,
-           ?, created_by, created_at, updated_at, finished_at
-         from jsonb_to_recordset(?::jsonb) as x(id uuid, tenant_id uuid, task_id uuid, context_snapshot_id uuid, template_name text,
-           template_version int, template_hash text, plan jsonb, requested_mode text, effective_mode text, mode_reason text, tier text,
-           created_by text, created_at timestamptz, ${RUN_STATE_COLUMNS})`,
-        [owner, json(batch.newRuns.map((r) => ({
-          ...runState(r), tenant_id: r.tenantId, task_id: r.taskId, context_snapshot_id: r.contextSnapshotId,
-          template_name: r.plan.template.name, template_version: r.plan.template.version, template_hash: r.plan.template.hash, plan: r.plan,
-          requested_mode: r.requestedMode, effective_mode: r.effectiveMode, mode_reason: r.modeReason, tier: r.tier,
-          created_by: r.createdBy, created_at: ts(r.createdAt),
-        })))],
-      );
+  const json = (rows: unknown[]) => {
+    const text = JSON.stringify(rows);
+    bytes += text.length;
+    return text;
+  };
+  const params = [
+    owner,
+    json(batch.newRuns.map((r) => ({
+      ...runState(r), tenant_id: r.tenantId, task_id: r.taskId, context_snapshot_id: r.contextSnapshotId,
+      template_name: r.plan.template.name, template_version: r.plan.template.version, template_hash: r.plan.template.hash, plan: r.plan,
+      requested_mode: r.requestedMode, effective_mode: r.effectiveMode, mode_reason: r.modeReason, tier: r.tier,
+      created_by: r.createdBy, created_at: ts(r.createdAt),
+    }))),
+    json(batch.states.map(runState)),
+    json(batch.events.map((e) => ({
+      run_id: e.runId, seq: e.seq, tenant_id: e.tenantId, event_id: e.eventId, type: e.type, payload: e.payload,
+      from_state: e.fromState, to_state: e.toState, stages: e.stages, actor: e.actor, version: e.version, created_at: ts(e.at),
+    }))),
+    json(batch.outbox.map((o) => ({ run_id: o.runId, seq: o.seq, tenant_id: o.tenantId, kind: o.kind, payload: o.payload, created_at: ts(o.at) }))),
+    json(batch.stages.map((st) => ({
+      id: st.id, tenant_id: st.tenantId, run_id: st.runId, stage_id: st.stageId, round: st.round, kind: st.kind, status: st.status,
+      attempt: st.attempt, attempts_total: st.attemptsTotal, using_fallback: st.usingFallback, last_error: st.lastError, cost_usd: st.costUsd,
+      queued_at: ts(st.queuedAt), started_at: ts(st.startedAt), finished_at: ts(st.finishedAt), updated_at: ts(st.updatedAt),
+    }))),
+    json(batch.results.map((r) => ({
+      key: r.key, tenant_id: r.tenantId, run_id: r.runId, stage_run_id: r.stageRunId, stage_id: r.stageId, round: r.round,
+      attempt: r.attempt, kind: r.kind, ok: r.ok, output: r.output, error: r.error, retryable: r.retryable, cost_usd: r.costUsd,
+      artifacts: r.artifacts, started_at: ts(r.startedAt), finished_at: ts(r.finishedAt),
+    }))),
+    json(batch.audits.map((a) => ({
+      id: a.id, tenant_id: a.tenantId, actor_type: a.actorType, actor_id: a.actorId, action: a.action, target_type: a.targetType,
+      target_id: a.targetId, version: a.version, details: a.details, request_id: a.requestId, created_at: ts(a.at),
+    }))),
+    json(batch.commands.map((c) => ({
+      tenant_id: c.tenantId, key: c.key, command: c.command, run_id: c.runId, request_hash: c.requestHash,
+      status_code: c.statusCode, response: c.response, created_at: ts(c.at),
+    }))),
+    batch.states.length,
+  ];
+  try {
+    await sql.query(COMMIT_SQL, params);
+  } catch (err) {
+    if ((err as { code?: string }).code === '40001' || /stale writer/.test(String((err as Error).message))) {
+      throw new StaleRunError(batch.states.map((st) => st.id));
     }
-    if (batch.states.length > 0) {
-      const res = await trx.raw<{ rows: Array<{ id: string }> }>(
-        `update workflow_run r set status = x.status, state = x.state, version = x.version, snapshot = x.snapshot, event_seq = x.event_seq,
-           outbox_seq = x.outbox_seq, cost_usd = x.cost_usd, diagnosis = x.diagnosis, updated_at = x.updated_at,
-           finished_at = coalesce(r.finished_at, x.finished_at)
-         from jsonb_to_recordset(?::jsonb) as x(id uuid, expected int, ${RUN_STATE_COLUMNS})
-         where r.id = x.id and r.version = x.expected and r.owner = ?
-         returning r.id`,
-        [json(batch.states.map(runState)), owner],
-      );
-      if (res.rows.length !== batch.states.length) {
-        const written = new Set(res.rows.map((r) => r.id));
-        throw new StaleRunError(batch.states.filter((s) => !written.has(s.id)).map((s) => s.id));
-      }
-    }
-    if (batch.events.length > 0) {
-      await trx.raw(
-        `insert into run_event (run_id, seq, tenant_id, event_id, type, payload, from_state, to_state, stages, actor, version, created_at)
-         select run_id, seq, tenant_id, event_id, type, payload, from_state, to_state, stages, actor, version, created_at
-         from jsonb_to_recordset(?::jsonb) as x(run_id uuid, seq int, tenant_id uuid, event_id text, type text, payload jsonb,
-           from_state text, to_state text, stages jsonb, actor text, version int, created_at timestamptz)`,
-        [json(batch.events.map((e) => ({
-          run_id: e.runId, seq: e.seq, tenant_id: e.tenantId, event_id: e.eventId, type: e.type, payload: e.payload,
-          from_state: e.fromState, to_state: e.toState, stages: e.stages, actor: e.actor, version: e.version, created_at: ts(e.at),
-        })))],
-      );
-    }
-    if (batch.outbox.length > 0) {
-      await trx.raw(
-        `insert into run_outbox (run_id, seq, tenant_id, kind, payload, created_at)
-         select run_id, seq, tenant_id, kind, payload, created_at
-         from jsonb_to_recordset(?::jsonb) as x(run_id uuid, seq int, tenant_id uuid, kind text, payload jsonb, created_at timestamptz)`,
-        [json(batch.outbox.map((o) => ({ run_id: o.runId, seq: o.seq, tenant_id: o.tenantId, kind: o.kind, payload: o.payload, created_at: ts(o.at) })))],
-      );
-    }
-    if (batch.stages.length > 0) {
-      await trx.raw(
-        `insert into stage_run (id, tenant_id, run_id, stage_id, round, kind, status, attempt, attempts_total, using_fallback, last_error,
-           cost_usd, queued_at, started_at, finished_at, updated_at)
-         select id, tenant_id, run_id, stage_id, round, kind, status, attempt, attempts_total, using_fallback, last_error,
-           cost_usd, queued_at, started_at, finished_at, updated_at
-         from jsonb_to_recordset(?::jsonb) as x(id uuid, tenant_id uuid, run_id uuid, stage_id text, round int, kind text, status text,
-           attempt int, attempts_total int, using_fallback boolean, last_error text, cost_usd float8, queued_at timestamptz,
-           started_at timestamptz, finished_at timestamptz, updated_at timestamptz)
-         on conflict (id) do nothing`,
-        [json(batch.stages.map((s) => ({
-          id: s.id, tenant_id: s.tenantId, run_id: s.runId, stage_id: s.stageId, round: s.round, kind: s.kind, status: s.status,
-          attempt: s.attempt, attempts_total: s.attemptsTotal, using_fallback: s.usingFallback, last_error: s.lastError, cost_usd: s.costUsd,
-          queued_at: ts(s.queuedAt), started_at: ts(s.startedAt), finished_at: ts(s.finishedAt), updated_at: ts(s.updatedAt),
-        })))],
-      );
-    }
-    if (batch.results.length > 0) {
-      await trx.raw(
-        `insert into stage_result (key, tenant_id, run_id, stage_run_id, stage_id, round, attempt, kind, ok, output, error, retryable,
-           cost_usd, artifacts, started_at, finished_at, created_at)
-         select key, tenant_id, run_id, stage_run_id, stage_id, round, attempt, kind, ok, output, error, retryable,
-           cost_usd, artifacts, started_at, finished_at, now()
-         from jsonb_to_recordset(?::jsonb) as x(key text, tenant_id uuid, run_id uuid, stage_run_id uuid, stage_id text, round int,
-           attempt int, kind text, ok boolean, output jsonb, error text, retryable boolean, cost_usd float8, artifacts jsonb,
-           started_at timestamptz, finished_at timestamptz)
-         on conflict (key) do nothing`,
-        [json(batch.results.map((r) => ({
-          key: r.key, tenant_id: r.tenantId, run_id: r.runId, stage_run_id: r.stageRunId, stage_id: r.stageId, round: r.round,
-          attempt: r.attempt, kind: r.kind, ok: r.ok, output: r.output, error: r.error, retryable: r.retryable, cost_usd: r.costUsd,
-          artifacts: r.artifacts, started_at: ts(r.startedAt), finished_at: ts(r.finishedAt),
-        })))],
-      );
-    }
-    if (batch.audits.length > 0) {
-      await trx.raw(
-        `insert into audit_event (id, tenant_id, actor_type, actor_id, action, target_type, target_id, version, before_hash, after_hash,
-           details, request_id, created_at)
-         select id, tenant_id, actor_type, actor_id, action, target_type, target_id, version, null, null, details, request_id, created_at
-         from jsonb_to_recordset(?::jsonb) as x(id uuid, tenant_id uuid, actor_type text, actor_id text, action text, target_type text,
-           target_id text, version int, details jsonb, request_id text, created_at timestamptz)`,
-        [json(batch.audits.map((a) => ({
-          id: a.id, tenant_id: a.tenantId, actor_type: a.actorType, actor_id: a.actorId, action: a.action, target_type: a.targetType,
-          target_id: a.targetId, version: a.version, details: a.details, request_id: a.requestId, created_at: ts(a.at),
-        })))],
-      );
-    }
-    if (batch.commands.length > 0) {
-      await trx.raw(
-        `insert into command_record (tenant_id, key, command, run_id, request_hash, status_code, response, created_at)
-         select tenant_id, key, command, run_id, request_hash, status_code, response, created_at
-         from jsonb_to_recordset(?::jsonb) as x(tenant_id uuid, key text, command text, run_id uuid, request_hash text,
-           status_code int, response jsonb, created_at timestamptz)
-         on conflict do nothing`,
-        [json(batch.commands.map((c) => ({
-          tenant_id: c.tenantId, key: c.key, command: c.command, run_id: c.runId, request_hash: c.requestHash,
-          status_code: c.statusCode, response: c.response, created_at: ts(c.at),
-        })))],
-      );
-    }
-  });
+    throw err;
+  }
   return bytes;
 }
+
+/** The group commit: every table's rows as one JSON array parameter, in one statement. */
+const COMMIT_SQL = `
+with new_runs as (
+  insert into workflow_run (id, tenant_id, task_id, context_snapshot_id, template_name, template_version, template_hash, plan,
+    requested_mode, effective_mode, mode_reason, tier, status, state, version, snapshot, event_seq, outbox_seq, cost_usd, diagnosis,
+    owner, created_by, created_at, updated_at, finished_at)
+  select id, tenant_id, task_id, context_snapshot_id, template_name, template_version, template_hash, plan,
+    requested_mode, effective_mode, mode_reason, tier, status, state, version, snapshot, event_seq, outbox_seq, cost_usd, diagnosis,
+    $1, created_by, created_at, updated_at, finished_at
+  from jsonb_to_recordset($2::jsonb) as x(id uuid, tenant_id uuid, task_id uuid, context_snapshot_id uuid, template_name text,
+    template_version int, template_hash text, plan jsonb, requested_mode text, effective_mode text, mode_reason text, tier text,
+    created_by text, created_at timestamptz, ${RUN_STATE_COLUMNS})
+  returning 1
+), updated as (
+  update workflow_run r set status = x.status, state = x.state, version = x.version, snapshot = x.snapshot, event_seq = x.event_seq,
+    outbox_seq = x.outbox_seq, cost_usd = x.cost_usd, diagnosis = x.diagnosis, updated_at = x.updated_at,
+    finished_at = coalesce(r.finished_at, x.finished_at)
+  from jsonb_to_recordset($3::jsonb) as x(id uuid, expected int, ${RUN_STATE_COLUMNS})
+  where r.id = x.id and r.version = x.expected and r.owner = $1
+  returning r.id
+), events as (
+  insert into run_event (run_id, seq, tenant_id, event_id, type, payload, from_state, to_state, stages, actor, version, created_at)
+  select run_id, seq, tenant_id, event_id, type, payload, from_state, to_state, stages, actor, version, created_at
+  from jsonb_to_recordset($4::jsonb) as x(run_id uuid, seq int, tenant_id uuid, event_id text, type text, payload jsonb,
+    from_state text, to_state text, stages jsonb, actor text, version int, created_at timestamptz)
+  returning 1
+), outbox as (
+  insert into run_outbox (run_id, seq, tenant_id, kind, payload, created_at)
+  select run_id, seq, tenant_id, kind, payload, created_at
+  from jsonb_to_recordset($5::jsonb) as x(run_id uuid, seq int, tenant_id uuid, kind text, payload jsonb, created_at timestamptz)
+  returning 1
+), stages as (
+  insert into stage_run (id, tenant_id, run_id, stage_id, round, kind, status, attempt, attempts_total, using_fallback, last_error,
+    cost_usd, queued_at, started_at, finished_at, updated_at)
+  select id, tenant_id, run_id, stage_id, round, kind, status, attempt, attempts_total, using_fallback, last_error,
+    cost_usd, queued_at, started_at, finished_at, updated_at
+  from jsonb_to_recordset($6::jsonb) as x(id uuid, tenant_id uuid, run_id uuid, stage_id text, round int, kind text, status text,
+    attempt int, attempts_total int, using_fallback boolean, last_error text, cost_usd float8, queued_at timestamptz,
+    started_at timestamptz, finished_at timestamptz, updated_at timestamptz)
+  on conflict (id) do nothing
+  returning 1
+), results as (
+  insert into stage_result (key, tenant_id, run_id, stage_run_id, stage_id, round, attempt, kind, ok, output, error, retryable,
+    cost_usd, artifacts, started_at, finished_at, created_at)
+  select key, tenant_id, run_id, stage_run_id, stage_id, round, attempt, kind, ok, output, error, retryable,
+    cost_usd, artifacts, started_at, finished_at, now()
+  from jsonb_to_recordset($7::jsonb) as x(key text, tenant_id uuid, run_id uuid, stage_run_id uuid, stage_id text, round int,
+    attempt int, kind text, ok boolean, output jsonb, error text, retryable boolean, cost_usd float8, artifacts jsonb,
+    started_at timestamptz, finished_at timestamptz)
+  on conflict (key) do nothing
+  returning 1
+), audits as (
+  insert into audit_event (id, tenant_id, actor_type, actor_id, action, target_type, target_id, version, before_hash, after_hash,
+    details, request_id, created_at)
+  select id, tenant_id, actor_type, actor_id, action, target_type, target_id, version, null, null, details, request_id, created_at
+  from jsonb_to_recordset($8::jsonb) as x(id uuid, tenant_id uuid, actor_type text, actor_id text, action text, target_type text,
+    target_id text, version int, details jsonb, request_id text, created_at timestamptz)
+  returning 1
+), commands as (
+  insert into command_record (tenant_id, key, command, run_id, request_hash, status_code, response, created_at)
+  select tenant_id, key, command, run_id, request_hash, status_code, response, created_at
+  from jsonb_to_recordset($9::jsonb) as x(tenant_id uuid, key text, command text, run_id uuid, request_hash text,
+    status_code int, response jsonb, created_at timestamptz)
+  on conflict do nothing
+  returning 1
+)
+select vmp_expect_rows((select count(*) from updated), $10::int) as updated`;
