@@ -24,6 +24,12 @@ try {
   const after = await pgStats(p.url);
   const workerCpu = p.worker?.pid ? (await processCpuMs(p.worker.pid)) - workerCpu0 : 0;
   const sorted = [...d.lat].sort((x, y) => x - y);
+  const metric = async (name: string) => {
+    const m = (await p.engine.metrics.registry.getSingleMetric(name)?.get()) as { values: Array<{ metricName?: string; value: number }> } | undefined;
+    const sum = m?.values.find((v) => v.metricName === `${name}_sum`)?.value ?? 0;
+    const count = m?.values.find((v) => v.metricName === `${name}_count`)?.value ?? 0;
+    return count ? sum / count : 0;
+  };
   emit({
     suite: `w1${distributed ? '-dist' : ''}-d${delay}`,
     engine: distributed ? 'vm-platform (Postgres + BullMQ worker process)' : 'vm-platform (single node: Postgres + in-process)',
@@ -37,6 +43,9 @@ try {
     pg_rows_per_run: +((after.rows - before.rows) / runs).toFixed(2),
     pg_wal_bytes_per_run: Math.round((after.wal - before.wal) / runs),
     peak_rss_mb: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+    commit_ms_avg: +((await metric('vmp_commit_duration_seconds')) * 1000).toFixed(2),
+    commit_batch_runs_avg: +(await metric('vmp_commit_batch_runs')).toFixed(1),
+    outbox_lag_ms_avg: +((await metric('vmp_outbox_lag_seconds')) * 1000).toFixed(3),
   });
 } finally {
   await p.close();

@@ -97,7 +97,7 @@ export class RunHost {
     this.hostId = opts.hostId;
     this.metrics = opts.metrics ?? noMetrics;
     this.now = opts.now ?? Date.now;
-    this.sql = sqlRunner(opts.orm);
+    this.sql = sqlRunner(opts.orm, (opts.maxConcurrentCommits ?? 2) + 2);
   }
 
   private get knex(): Knex {
@@ -192,8 +192,13 @@ export class RunHost {
   private async flush(): Promise<void> {
     if (this.committing >= (this.opts.maxConcurrentCommits ?? 2) || this.ready.size === 0) return;
     const taken: LiveRun[] = [];
+    // With no commit in flight, take half of what is ready (from 8 runs up): the other half goes into
+    // a second batch right away, so the database commits one while this process builds the other.
+    const eligible = this.ready.size;
+    const share = this.committing === 0 && eligible >= 8 && (this.opts.maxConcurrentCommits ?? 2) > 1 ? Math.ceil(eligible / 2) : eligible;
+    const limit = Math.min(this.opts.maxBatchRuns ?? 2000, share);
     for (const run of this.ready) {
-      if (taken.length >= (this.opts.maxBatchRuns ?? 2000)) break;
+      if (taken.length >= limit) break;
       if (!run.inFlight) taken.push(run);
     }
     if (taken.length === 0) return;
