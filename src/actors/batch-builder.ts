@@ -28,7 +28,8 @@ const STAGE_STATUS: Record<string, StageStatus> = {
 
 /**
  * Applies submissions to live runs, one macrostep each, and records everything the steps wrote
- * into one {@link RunBatch}: the event (timeline + idempotency), StageRun projections, outbox rows,
+ * into one {@link RunBatch}: the event (timeline + idempotency + the effects it asked for: the
+ * outbox), finished StageRuns,
  * audit events, command records, stage results, and per run its final snapshot. Nothing is
  * delivered or answered here: that waits for the commit.
  */
@@ -100,9 +101,9 @@ export class BatchBuilder {
     const { payload } = splitEvent(event);
     this.batch.events.push({
       runId: run.id, seq: run.eventSeq, tenantId: run.tenantId, eventId: s.eventId, type: event.type, payload,
-      fromState, toState, stages: changes, actor: actorLabel(s.actor), version: run.version, at,
+      fromState, toState, stages: changes, effects: effects as unknown as Array<Record<string, unknown>>, actor: actorLabel(s.actor), version: run.version, at,
     });
-    for (const effect of effects) this.recordEffect(run, effect, at);
+    for (const effect of effects) this.deliverLater(run, effect);
     if (s.result) this.batch.results.push(s.result);
     if (fromState !== toState) {
       this.audit(run, pending, 'run.transition', { from: fromState, to: toState, eventId: s.eventId, event: event.type }, at);
@@ -127,7 +128,7 @@ export class BatchBuilder {
       const status = statusOf(snap.value);
       const state: RunStateRow = {
         id: run.id, expected: run.newRow ? null : run.committedVersion, version: run.version, status, state: stateString(snap.value),
-        snapshot: this.runtime.encode(run.actor), eventSeq: run.eventSeq, outboxSeq: run.outboxSeq,
+        snapshot: this.runtime.encode(run.actor), eventSeq: run.eventSeq,
         costUsd: snap.context.costUsd, diagnosis: snap.context.diagnosis, updatedAt: at, finishedAt: isTerminalRunStatus(status) ? at : null,
       };
       if (run.newRow) this.batch.newRuns.push({ ...run.newRow, ...state });
@@ -163,10 +164,8 @@ export class BatchBuilder {
     this.stageRows.set(row.id, row);
   }
 
-  private recordEffect(run: LiveRun, effect: RunEffect, at: number): void {
-    const { type, ...payload } = effect;
-    run.outboxSeq += 1;
-    this.batch.outbox.push({ runId: run.id, seq: run.outboxSeq, tenantId: run.tenantId, kind: type, payload, at });
+  /** Queues an effect for delivery after the commit (it is durable in its event's row). */
+  private deliverLater(run: LiveRun, effect: RunEffect): void {
     if (effect.type === 'dispatch') this.delivery.jobs.push(jobFor(run, effect, this.hostId));
     else if (effect.type === 'armTimer') this.delivery.timers.push({ runId: run.id, timerId: effect.timerId, fireAt: effect.fireAt, hostId: this.hostId });
     else this.delivery.aborts.push(attemptKey(run.id, effect.stageRunId, effect.attempt));

@@ -84,7 +84,6 @@ export class LiveRun {
     public actor: RunActor,
     public version: number,
     public eventSeq: number,
-    public outboxSeq: number,
     /** Ids of every event this run has processed. */
     readonly seen: Set<string>,
   ) {

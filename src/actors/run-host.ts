@@ -148,7 +148,7 @@ export class RunHost {
   createRun(spec: NewRun): Promise<Applied> {
     if (this.stopped) return Promise.reject(new PlatformError('SERVICE_UNAVAILABLE', 'the run host is shutting down'));
     const actor = this.runtime.create({ runId: spec.id, mode: spec.effectiveMode, plan: spec.plan });
-    const run = new LiveRun(spec.id, spec.tenantId, spec.contextSnapshotId, spec.plan, actor, 0, 0, 0, new Set());
+    const run = new LiveRun(spec.id, spec.tenantId, spec.contextSnapshotId, spec.plan, actor, 0, 0, new Set());
     run.committedVersion = 0;
     const at = this.now();
     run.newRow = {
@@ -359,7 +359,7 @@ export class RunHost {
     for (const s of stored) {
       if (this.runs.has(s.id)) continue;
       const actor = this.runtime.restore(s.id, s.snapshot, s.plan);
-      const run = new LiveRun(s.id, s.tenantId, s.contextSnapshotId, s.plan, actor, s.version, s.eventSeq, s.outboxSeq, seen.get(s.id) ?? new Set());
+      const run = new LiveRun(s.id, s.tenantId, s.contextSnapshotId, s.plan, actor, s.version, s.eventSeq, seen.get(s.id) ?? new Set());
       this.runs.set(run.id, run);
       restored.push(run);
       const again = redeliveryFor(run, this.runtime, outbox.filter((o) => o.runId === s.id), this.hostId);

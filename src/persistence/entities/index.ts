@@ -5,7 +5,7 @@ import { CampaignSchema, CampaignVersionSchema } from './campaign.entity.js';
 import { ContextSnapshotSchema } from './context-snapshot.entity.js';
 import { TaskSchema, TaskVersionSchema } from './task.entity.js';
 import { ProjectSchema, TenantSchema } from './tenant.entity.js';
-import { CommandRecordSchema, RunEventSchema, RunHostSchema, RunOutboxSchema, StageResultSchema } from './run-records.entity.js';
+import { CommandRecordSchema, RunEventSchema, RunHostSchema, StageResultSchema } from './run-records.entity.js';
 import { StageRunSchema, WorkflowRunSchema } from './workflow-run.entity.js';
 
 export * from './api-key.entity.js';
@@ -25,5 +25,5 @@ export const ENTITIES = [
   TenantSchema, ProjectSchema, ApiKeySchema,
   BrandSchema, BrandVersionSchema, CampaignSchema, CampaignVersionSchema, TaskSchema, TaskVersionSchema,
   ContextSnapshotSchema, AuditEventSchema,
-  WorkflowRunSchema, StageRunSchema, StageResultSchema, RunEventSchema, RunOutboxSchema, CommandRecordSchema, RunHostSchema,
+  WorkflowRunSchema, StageRunSchema, StageResultSchema, RunEventSchema, CommandRecordSchema, RunHostSchema,
 ];

@@ -55,9 +55,9 @@ export const StageResultSchema = new EntitySchema<StageResult>({
 });
 
 /**
- * One processed event of a run, in order: the run's timeline and its idempotency record (an event
- * id is processed at most once per run). `from`/`to` are the run's state before and after.
- * Append-only.
+ * One processed event of a run, in order: the run's timeline, its idempotency record (an event id
+ * is processed at most once per run) and its outbox (the effects the step asked for). `from`/`to`
+ * are the run's state before and after. Append-only.
  */
 export class RunEvent {
   run!: Ref<WorkflowRun>;
@@ -69,6 +69,8 @@ export class RunEvent {
   fromState!: string;
   toState!: string;
   stages!: Array<{ stageRunId: string; stageId: string; from: string | null; to: string }>;
+  /** The side effects this step asked for (the outbox): delivered after commit, re-delivered on restore. */
+  effects!: Array<Record<string, unknown>>;
   actor!: string;
   version!: number;
   createdAt!: Date;
@@ -89,36 +91,9 @@ export const RunEventSchema = new EntitySchema<RunEvent>({
     fromState: { type: 'text' },
     toState: { type: 'text' },
     stages: { type: 'json' },
+    effects: { type: 'json', default: "'[]'" },
     actor: { type: 'text' },
     version: { type: 'integer' },
-    createdAt: { type: 'datetime' },
-  },
-});
-
-/**
- * A side effect a committed macrostep asked for (dispatch a stage attempt, arm a timer, abort an
- * attempt). Written in the same transaction as the snapshot, delivered only after commit, and
- * re-delivered on start for runs whose snapshot still waits on it.
- */
-export class RunOutbox {
-  run!: Ref<WorkflowRun>;
-  seq!: number;
-  tenant!: Ref<Tenant>;
-  kind!: string;
-  payload!: Record<string, unknown>;
-  createdAt!: Date;
-}
-
-export const RunOutboxSchema = new EntitySchema<RunOutbox>({
-  class: RunOutbox,
-  tableName: 'run_outbox',
-  filters: tenantFilter,
-  properties: {
-    run: { kind: 'm:1', entity: () => WorkflowRun, ref: true, primary: true, deleteRule: 'cascade' },
-    seq: { type: 'integer', primary: true },
-    tenant: { kind: 'm:1', entity: () => Tenant, ref: true, deleteRule: 'cascade' },
-    kind: { type: 'text' },
-    payload: { type: 'json' },
     createdAt: { type: 'datetime' },
   },
 });

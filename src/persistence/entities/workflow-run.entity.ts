@@ -29,7 +29,6 @@ export class WorkflowRun {
   version!: number;
   snapshot!: Record<string, unknown>;
   eventSeq!: number;
-  outboxSeq!: number;
   costUsd!: number;
   diagnosis?: RunDiagnosis | null;
   owner?: string | null;
@@ -62,7 +61,6 @@ export const WorkflowRunSchema = new EntitySchema<WorkflowRun>({
     version: { type: 'integer' },
     snapshot: { type: 'json' },
     eventSeq: { type: 'integer' },
-    outboxSeq: { type: 'integer' },
     costUsd: { type: 'double' },
     diagnosis: { type: 'json', nullable: true },
     owner: { type: 'text', nullable: true },

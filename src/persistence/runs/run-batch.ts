@@ -11,7 +11,6 @@ export interface RunBatch {
   /** Runs that existed before this batch: their latest state, guarded by the version they had. */
   states: RunStateRow[];
   events: RunEventRow[];
-  outbox: OutboxRow[];
   stages: StageRunRow[];
   audits: AuditRow[];
   commands: CommandRow[];
@@ -20,7 +19,7 @@ export interface RunBatch {
 
 /** An empty batch. */
 export function emptyBatch(): RunBatch {
-  return { newRuns: [], states: [], events: [], outbox: [], stages: [], audits: [], commands: [], results: [] };
+  return { newRuns: [], states: [], events: [], stages: [], audits: [], commands: [], results: [] };
 }
 
 /** The immutable part of a new run plus its first state. */
@@ -46,7 +45,6 @@ export interface RunStateRow {
   state: string;
   snapshot: Record<string, unknown>;
   eventSeq: number;
-  outboxSeq: number;
   costUsd: number;
   diagnosis: RunDiagnosis | null;
   updatedAt: number;
@@ -64,18 +62,10 @@ export interface RunEventRow {
   fromState: string;
   toState: string;
   stages: Array<{ stageRunId: string; stageId: string; from: string | null; to: string }>;
+  /** The effects the step asked for (the outbox of this event). */
+  effects: Array<Record<string, unknown>>;
   actor: string;
   version: number;
-  at: number;
-}
-
-/** One side effect to deliver after commit. */
-export interface OutboxRow {
-  runId: string;
-  seq: number;
-  tenantId: string;
-  kind: 'dispatch' | 'armTimer' | 'abort';
-  payload: Record<string, unknown>;
   at: number;
 }
 
@@ -128,5 +118,5 @@ export interface CommandRow {
 
 /** Total rows a batch writes, for metrics. */
 export function batchRows(b: RunBatch): number {
-  return b.newRuns.length + b.states.length + b.events.length + b.outbox.length + b.stages.length + b.audits.length + b.commands.length + b.results.length;
+  return b.newRuns.length + b.states.length + b.events.length + b.stages.length + b.audits.length + b.commands.length + b.results.length;
 }

@@ -14,7 +14,6 @@ export interface StoredRun {
   snapshot: Record<string, unknown>;
   version: number;
   eventSeq: number;
-  outboxSeq: number;
   status: RunStatus;
   owner: string | null;
 }
@@ -51,14 +50,14 @@ export async function claimRuns(knex: Knex, hostId: string, leaseMs: number, onl
 export async function loadRuns(knex: Knex, ids: string[], hostId: string): Promise<StoredRun[]> {
   if (ids.length === 0) return [];
   const res = await knex.raw<{ rows: Array<Record<string, unknown>> }>(
-    `select id, tenant_id, context_snapshot_id, plan, snapshot, version, event_seq, outbox_seq, status, owner
+    `select id, tenant_id, context_snapshot_id, plan, snapshot, version, event_seq, status, owner
      from workflow_run where id = any(?::uuid[]) and owner = ?`,
     [ids, hostId],
   );
   return res.rows.map((r) => ({
     id: r.id as string, tenantId: r.tenant_id as string, contextSnapshotId: r.context_snapshot_id as string,
     plan: r.plan as RunPlan, snapshot: r.snapshot as Record<string, unknown>, version: r.version as number,
-    eventSeq: r.event_seq as number, outboxSeq: r.outbox_seq as number, status: r.status as RunStatus, owner: r.owner as string | null,
+    eventSeq: r.event_seq as number, status: r.status as RunStatus, owner: r.owner as string | null,
   }));
 }
 
@@ -85,7 +84,7 @@ export async function loadEventIds(knex: Knex, ids: string[]): Promise<Map<strin
   return out;
 }
 
-/** Outbox rows of runs, oldest first (to re-deliver what the snapshots still wait on). */
+/** The effects (outbox) of runs' events, oldest first, one row per effect (to re-deliver what the snapshots still wait on). */
 export async function loadOutbox(knex: Knex, ids: string[]): Promise<Array<{ runId: string; seq: number; kind: string; payload: Record<string, unknown> }>> {
   if (ids.length === 0) return [];
   const res = await knex.raw<{ rows: Array<{ run_id: string; seq: number; kind: string; payload: Record<string, unknown> }> }>(

@@ -18,13 +18,13 @@ export class StaleRunError extends Error {
 
 const ts = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-const RUN_STATE_COLUMNS = `status text, state text, version int, snapshot jsonb, event_seq int, outbox_seq int, cost_usd float8,
+const RUN_STATE_COLUMNS = `status text, state text, version int, snapshot jsonb, event_seq int, cost_usd float8,
   diagnosis jsonb, updated_at timestamptz, finished_at timestamptz`;
 
 function runState(r: RunBatch['states'][number]) {
   return {
     id: r.id, expected: r.expected, status: r.status, state: r.state, version: r.version, snapshot: r.snapshot,
-    event_seq: r.eventSeq, outbox_seq: r.outboxSeq, cost_usd: r.costUsd, diagnosis: r.diagnosis, updated_at: ts(r.updatedAt), finished_at: ts(r.finishedAt),
+    event_seq: r.eventSeq, cost_usd: r.costUsd, diagnosis: r.diagnosis, updated_at: ts(r.updatedAt), finished_at: ts(r.finishedAt),
   };
 }
 
@@ -52,9 +52,8 @@ export async function commitRunBatch(sql: SqlRunner, owner: string, batch: RunBa
     json(batch.states.map(runState)),
     json(batch.events.map((e) => ({
       run_id: e.runId, seq: e.seq, tenant_id: e.tenantId, event_id: e.eventId, type: e.type, payload: e.payload,
-      from_state: e.fromState, to_state: e.toState, stages: e.stages, actor: e.actor, version: e.version, created_at: ts(e.at),
+      from_state: e.fromState, to_state: e.toState, stages: e.stages, effects: e.effects, actor: e.actor, version: e.version, created_at: ts(e.at),
     }))),
-    json(batch.outbox.map((o) => ({ run_id: o.runId, seq: o.seq, tenant_id: o.tenantId, kind: o.kind, payload: o.payload, created_at: ts(o.at) }))),
     json(batch.stages.map((st) => ({
       id: st.id, tenant_id: st.tenantId, run_id: st.runId, stage_id: st.stageId, round: st.round, kind: st.kind, status: st.status,
       attempt: st.attempt, attempts_total: st.attemptsTotal, using_fallback: st.usingFallback, last_error: st.lastError, cost_usd: st.costUsd,
@@ -90,10 +89,10 @@ export async function commitRunBatch(sql: SqlRunner, owner: string, batch: RunBa
 const COMMIT_SQL = `
 with new_runs as (
   insert into workflow_run (id, tenant_id, task_id, context_snapshot_id, template_name, template_version, template_hash, plan,
-    requested_mode, effective_mode, mode_reason, tier, status, state, version, snapshot, event_seq, outbox_seq, cost_usd, diagnosis,
+    requested_mode, effective_mode, mode_reason, tier, status, state, version, snapshot, event_seq, cost_usd, diagnosis,
     owner, created_by, created_at, updated_at, finished_at)
   select id, tenant_id, task_id, context_snapshot_id, template_name, template_version, template_hash, plan,
-    requested_mode, effective_mode, mode_reason, tier, status, state, version, snapshot, event_seq, outbox_seq, cost_usd, diagnosis,
+    requested_mode, effective_mode, mode_reason, tier, status, state, version, snapshot, event_seq, cost_usd, diagnosis,
     $1, created_by, created_at, updated_at, finished_at
   from jsonb_to_recordset($2::jsonb) as x(id uuid, tenant_id uuid, task_id uuid, context_snapshot_id uuid, template_name text,
     template_version int, template_hash text, plan jsonb, requested_mode text, effective_mode text, mode_reason text, tier text,
@@ -101,28 +100,23 @@ with new_runs as (
   returning 1
 ), updated as (
   update workflow_run r set status = x.status, state = x.state, version = x.version, snapshot = x.snapshot, event_seq = x.event_seq,
-    outbox_seq = x.outbox_seq, cost_usd = x.cost_usd, diagnosis = x.diagnosis, updated_at = x.updated_at,
+    cost_usd = x.cost_usd, diagnosis = x.diagnosis, updated_at = x.updated_at,
     finished_at = coalesce(r.finished_at, x.finished_at)
   from jsonb_to_recordset($3::jsonb) as x(id uuid, expected int, ${RUN_STATE_COLUMNS})
   where r.id = x.id and r.version = x.expected and r.owner = $1
   returning r.id
 ), events as (
-  insert into run_event (run_id, seq, tenant_id, event_id, type, payload, from_state, to_state, stages, actor, version, created_at)
-  select run_id, seq, tenant_id, event_id, type, payload, from_state, to_state, stages, actor, version, created_at
+  insert into run_event (run_id, seq, tenant_id, event_id, type, payload, from_state, to_state, stages, effects, actor, version, created_at)
+  select run_id, seq, tenant_id, event_id, type, payload, from_state, to_state, stages, effects, actor, version, created_at
   from jsonb_to_recordset($4::jsonb) as x(run_id uuid, seq int, tenant_id uuid, event_id text, type text, payload jsonb,
-    from_state text, to_state text, stages jsonb, actor text, version int, created_at timestamptz)
-  returning 1
-), outbox as (
-  insert into run_outbox (run_id, seq, tenant_id, kind, payload, created_at)
-  select run_id, seq, tenant_id, kind, payload, created_at
-  from jsonb_to_recordset($5::jsonb) as x(run_id uuid, seq int, tenant_id uuid, kind text, payload jsonb, created_at timestamptz)
+    from_state text, to_state text, stages jsonb, effects jsonb, actor text, version int, created_at timestamptz)
   returning 1
 ), stages as (
   insert into stage_run (id, tenant_id, run_id, stage_id, round, kind, status, attempt, attempts_total, using_fallback, last_error,
     cost_usd, queued_at, started_at, finished_at, updated_at)
   select id, tenant_id, run_id, stage_id, round, kind, status, attempt, attempts_total, using_fallback, last_error,
     cost_usd, queued_at, started_at, finished_at, updated_at
-  from jsonb_to_recordset($6::jsonb) as x(id uuid, tenant_id uuid, run_id uuid, stage_id text, round int, kind text, status text,
+  from jsonb_to_recordset($5::jsonb) as x(id uuid, tenant_id uuid, run_id uuid, stage_id text, round int, kind text, status text,
     attempt int, attempts_total int, using_fallback boolean, last_error text, cost_usd float8, queued_at timestamptz,
     started_at timestamptz, finished_at timestamptz, updated_at timestamptz)
   on conflict (id) do nothing
@@ -132,7 +126,7 @@ with new_runs as (
     cost_usd, artifacts, started_at, finished_at, created_at)
   select key, tenant_id, run_id, stage_run_id, stage_id, round, attempt, kind, ok, output, error, retryable,
     cost_usd, artifacts, started_at, finished_at, now()
-  from jsonb_to_recordset($7::jsonb) as x(key text, tenant_id uuid, run_id uuid, stage_run_id uuid, stage_id text, round int,
+  from jsonb_to_recordset($6::jsonb) as x(key text, tenant_id uuid, run_id uuid, stage_run_id uuid, stage_id text, round int,
     attempt int, kind text, ok boolean, output jsonb, error text, retryable boolean, cost_usd float8, artifacts jsonb,
     started_at timestamptz, finished_at timestamptz)
   on conflict (key) do nothing
@@ -141,15 +135,15 @@ with new_runs as (
   insert into audit_event (id, tenant_id, actor_type, actor_id, action, target_type, target_id, version, before_hash, after_hash,
     details, request_id, created_at)
   select id, tenant_id, actor_type, actor_id, action, target_type, target_id, version, null, null, details, request_id, created_at
-  from jsonb_to_recordset($8::jsonb) as x(id uuid, tenant_id uuid, actor_type text, actor_id text, action text, target_type text,
+  from jsonb_to_recordset($7::jsonb) as x(id uuid, tenant_id uuid, actor_type text, actor_id text, action text, target_type text,
     target_id text, version int, details jsonb, request_id text, created_at timestamptz)
   returning 1
 ), commands as (
   insert into command_record (tenant_id, key, command, run_id, request_hash, status_code, response, created_at)
   select tenant_id, key, command, run_id, request_hash, status_code, response, created_at
-  from jsonb_to_recordset($9::jsonb) as x(tenant_id uuid, key text, command text, run_id uuid, request_hash text,
+  from jsonb_to_recordset($8::jsonb) as x(tenant_id uuid, key text, command text, run_id uuid, request_hash text,
     status_code int, response jsonb, created_at timestamptz)
   on conflict do nothing
   returning 1
 )
-select vmp_expect_rows((select count(*) from updated), $10::int) as updated`;
+select vmp_expect_rows((select count(*) from updated), $9::int) as updated`;
