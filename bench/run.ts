@@ -1,5 +1,6 @@
 /**
- * Benchmark orchestrator: `npm run bench -- <w1|w2|w3|all> [--trials 3] [--no-peers] [--runs 500]`.
+ * Benchmark orchestrator: `npm run bench -- <w1|w2|w3|all> [--trials 3] [--no-peers] [--runs 500]`;
+ * `npm run bench -- --report bench/results/<file>.json` prints the tables of a saved run again.
  *
  * Runs this engine's workloads (each trial in a fresh process) and, side by side in the same
  * invocation, the peer suites of ../shared/bench/peers (copied to bench/.peers and installed with
@@ -113,19 +114,32 @@ const median = (xs: number[]) => {
   return s.length === 0 ? Number.NaN : s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 
-function column(trials: Result[], key: string): string {
-  const xs = trials.map((t) => Number(t[key])).filter((x) => Number.isFinite(x));
+/** A value by key, or by a dotted path into nested objects (`pg_server_per_run.xact_commit`). */
+function valueOf(t: Result, key: string): number {
+  const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), t);
+  return Number(v);
+}
+
+function column(trials: Result[], key: string, ...fallbacks: string[]): string {
+  const keyFound = [key, ...fallbacks].find((k) => trials.some((t) => Number.isFinite(valueOf(t, k)))) ?? key;
+  const xs = trials.map((t) => valueOf(t, keyFound)).filter((x) => Number.isFinite(x));
   if (xs.length === 0) return '–';
   const m = median(xs);
   return xs.length > 1 ? `${m.toFixed(m < 10 ? 2 : 0)} (${Math.min(...xs).toFixed(m < 10 ? 2 : 0)}–${Math.max(...xs).toFixed(m < 10 ? 2 : 0)})` : m.toFixed(m < 10 ? 2 : 0);
 }
 
 function med(trials: Result[] | undefined, key: string): number {
-  return median((trials ?? []).map((t) => Number(t[key])).filter((x) => Number.isFinite(x)));
+  return median((trials ?? []).map((t) => valueOf(t, key)).filter((x) => Number.isFinite(x)));
 }
 
 async function main(): Promise<void> {
   const a = args();
+  if (a.report) {
+    const file = a.report;
+    const w = (file.split('/').pop() ?? '').split('-')[0] ?? 'w1';
+    report(w, new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Result[]>)));
+    return;
+  }
   const workload = process.argv.slice(2).find((x) => !x.startsWith('--')) ?? 'all';
   const trialsN = Number(a.trials ?? 3);
   const withPeers = a['no-peers'] !== 'true';
@@ -154,8 +168,7 @@ function report(w: string, results: Map<string, Result[]>): void {
   if (w === 'w1') {
     lines.push('| suite | runs/s | p50 ms | p99 ms | Node CPU ms/run | PG commits/run | PG rows/run | peak RSS MB |', '|---|---|---|---|---|---|---|---|');
     for (const [name, trials] of results) {
-      const rowsKey = trials[0] && 'pg_rows_per_run' in trials[0] ? 'pg_rows_per_run' : 'pg_rows_written_per_run';
-      lines.push(`| ${name} | ${column(trials, 'runs_per_s')} | ${column(trials, 'p50_ms')} | ${column(trials, 'p99_ms')} | ${column(trials, 'node_cpu_ms_per_run')} | ${column(trials, 'pg_commits_per_run')} | ${column(trials, rowsKey)} | ${column(trials, 'peak_rss_mb')} |`);
+      lines.push(`| ${name} | ${column(trials, 'runs_per_s')} | ${column(trials, 'p50_ms')} | ${column(trials, 'p99_ms')} | ${column(trials, 'node_cpu_ms_per_run')} | ${column(trials, 'pg_commits_per_run', 'pg_server_per_run.xact_commit')} | ${column(trials, 'pg_rows_per_run', 'pg_server_per_run.rows_written')} | ${column(trials, 'peak_rss_mb')} |`);
     }
     const ratio = (ours: string, peer: string) => {
       const o = med(results.get(ours), 'runs_per_s');
@@ -170,9 +183,9 @@ function report(w: string, results: Map<string, Result[]>): void {
     const ours = results.get('w2') ?? [];
     lines.push(`| w2 (this engine) | ${column(ours, 'completed')} | ${column(ours, 'resume_to_last_completion_ms')} | ${column(ours, 'resumed_runs_per_s')} | ${column(ours, 'stages_run_twice')} |`);
     const lg = results.get('lg-hitl');
-    if (lg) lines.push(`| lg-hitl (LangGraph) | ${column(lg, 'runs')} | ${column(lg, 'resume_wall_ms')} | ${column(lg, 'runs_per_s')} | – |`);
+    if (lg) lines.push(`| lg-hitl (LangGraph) | ${column(lg, 'completed')} | ${column(lg, 'wall_ms')} | ${column(lg, 'runs_per_s')} | – |`);
     const o = med(ours, 'resume_to_last_completion_ms');
-    const p = med(lg, 'resume_wall_ms');
+    const p = med(lg, 'wall_ms');
     if (Number.isFinite(o) && Number.isFinite(p)) lines.push('', `LangGraph resume time / ours: ${(p / o).toFixed(2)}x`);
   } else {
     lines.push('| suite | WAL bytes/transition first 10 -> last 10 | ratio | row bytes first 10 -> last 10 | ratio | snapshot bytes first 10 -> last 10 |', '|---|---|---|---|---|---|');
