@@ -24,7 +24,13 @@ export function sqlRunner(orm: Orm, poolMax = 4): SqlRunner {
   const knex = orm.em.getKnex();
   return {
     query: async <R>(sql: string, params: unknown[]) => {
-      const res = await knex.raw(sql.replace(/\$(\d+)/g, '?'), params as never[]);
+      // knex binds positionally: every `$n` becomes a `?` with its own copy of parameter n.
+      const bindings: unknown[] = [];
+      const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+        bindings.push(params[Number(n) - 1]);
+        return '?';
+      });
+      const res = await knex.raw(text, bindings as never[]);
       return { rows: ((res as { rows?: R[] }).rows ?? []) as R[] };
     },
     close: async () => {},

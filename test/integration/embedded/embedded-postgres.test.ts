@@ -46,3 +46,48 @@ describe('embedded Postgres (PGlite)', () => {
     await expect(orm.em.fork().getConnection().execute('delete from brand_version')).rejects.toThrow('append-only');
   });
 });
+
+describe('the run engine on embedded Postgres', () => {
+  it('runs a supervised run to approval and completion, and restores it in a new engine', async () => {
+    const { createEngine } = await import('../../../src/main/engine.js');
+    const { createLogger } = await import('../../../src/observability/logger.js');
+    const { PlatformMetrics } = await import('../../../src/observability/metrics.js');
+    const { buildApi } = await import('../../../src/api/app.js');
+    const logger = createLogger({ level: 'silent' });
+    const engine = createEngine({ orm, logger, hostId: 'embedded-host', metrics: new PlatformMetrics({ defaultMetrics: false }) });
+    await engine.start();
+    const app = await buildApi({ orm, logger, version: 'test', runs: { service: engine.service, templates: engine.templates } });
+    try {
+      const t = await api.tenant('embedded-runs');
+      const call = (method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) =>
+        app.inject({ method, url, ...(payload ? { payload } : {}), headers: { authorization: `Bearer ${t.adminKey}`, ...headers } });
+      const brand = (await call('POST', '/v2/brands', brandBody('Embedded runs'))).json();
+      const campaign = (await call('POST', '/v2/campaigns', { brandId: brand.id, name: 'C', channels: ['instagram'] })).json();
+      const task = (await call('POST', '/v2/tasks', { campaignId: campaign.id, name: 'T', deliverableType: 'social_post' })).json();
+      const started = await call('POST', '/v2/runs', { taskId: task.id, mode: 'supervised' }, { 'idempotency-key': 'embedded-1' });
+      expect(started.statusCode).toBe(202);
+      const runId = started.json().id as string;
+      const waitFor = async (status: string) => {
+        for (let i = 0; i < 400; i++) {
+          const run = (await call('GET', `/v2/runs/${runId}`)).json();
+          if (run.status === status) return run;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        throw new Error(`run did not reach ${status}`);
+      };
+      const waiting = await waitFor('waiting_approval');
+      expect(waiting.stages.filter((s: { status: string }) => s.status === 'succeeded')).toHaveLength(7);
+
+      // A new engine on the same embedded database restores the waiting run and completes it.
+      await engine.stop();
+      const again = createEngine({ orm, logger, hostId: 'embedded-host', metrics: new PlatformMetrics({ defaultMetrics: false }) });
+      expect((await again.start()).rehydrated).toBe(1);
+      const approved = await again.host.submit(runId, { event: { type: 'APPROVE' }, eventId: 'cmd:embedded-approve', actor: { type: 'system', id: null }, mustApply: true });
+      expect(approved.state).toBe('running.consolidating');
+      await waitFor('completed');
+      await again.stop();
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -38,6 +38,20 @@ describe('npm start on embedded defaults', () => {
         body: JSON.stringify({ identity: { name: 'Newcomer Co' } }),
       });
       expect(created.status).toBe(201);
+      // The run engine works on the embedded database too: a run reaches approval in this process.
+      const json = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const brandId = ((await created.json()) as { id: string }).id;
+      const campaign = (await (await fetch(`${base}/v2/campaigns`, { method: 'POST', headers: json, body: JSON.stringify({ brandId, name: 'C' }) })).json()) as { id: string };
+      const task = (await (await fetch(`${base}/v2/tasks`, { method: 'POST', headers: json, body: JSON.stringify({ campaignId: campaign.id, name: 'T', deliverableType: 'email' }) })).json()) as { id: string };
+      const run = await fetch(`${base}/v2/runs`, { method: 'POST', headers: { ...json, 'idempotency-key': 'first-run' }, body: JSON.stringify({ taskId: task.id, mode: 'supervised' }) });
+      expect(run.status).toBe(202);
+      const runId = ((await run.json()) as { id: string }).id;
+      let status = '';
+      for (let i = 0; i < 200 && status !== 'waiting_approval'; i++) {
+        status = ((await (await fetch(`${base}/v2/runs/${runId}`, { headers: json })).json()) as { status: string }).status;
+        if (status !== 'waiting_approval') await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(status).toBe('waiting_approval');
       const docs = await fetch(`${base}/docs/`);
       expect(docs.status).toBe(200);
       const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
