@@ -26,6 +26,8 @@ export interface StageJob {
   hostId: string;
   /** Set when the job is sent again after a restart: check for a recorded result first. */
   redelivery?: boolean;
+  /** The upstream outputs, when the dispatcher had them all (saves the worker a database read). */
+  upstreamOutputs?: Record<string, JsonValue>;
 }
 
 /** A reference to a stored artifact (content lives in the artifact store). */

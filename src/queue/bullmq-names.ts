@@ -7,10 +7,12 @@ export function queueNames(prefix: string) {
     bullPrefix: `${prefix}:bull`,
     /** Stage attempts, consumed by worker processes. */
     stages: 'stages',
-    /** One queue per run host: results and start reports from workers, and its durable timers. */
+    /** One queue per run host: its durable timers (delayed jobs). */
     host: (hostId: string) => `host-${hostId.replace(/[^A-Za-z0-9._-]/g, '_')}`,
     /** Pub/sub channel on which attempts in flight are aborted. */
     abortChannel: `${prefix}:abort`,
+    /** One Redis stream per run host: stage results and start reports from workers. */
+    results: (hostId: string) => `${prefix}:results:${hostId.replace(/[^A-Za-z0-9._-]/g, '_')}`,
   };
 }
 

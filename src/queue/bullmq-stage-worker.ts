@@ -1,9 +1,9 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StageJob } from '../contracts/execution.js';
 import type { Logger } from '../observability/logger.js';
 import type { HostMessage } from './bullmq.execution.js';
-import { jobIdOf, queueNames, redisConnection } from './bullmq-names.js';
+import { queueNames, redisConnection } from './bullmq-names.js';
 import { executeStage, type HandlerLookup, type StageInputs } from './stage-executor.js';
 
 /** Options of a stage worker process. */
@@ -30,14 +30,13 @@ export interface StageWorkerOptions {
  * BullMQ retries after a stall) first looks for the recorded outcome, so a handler runs again only
  * when no outcome was recorded; otherwise it reports the start, runs the handler with the job's
  * AbortSignal (cancelled through the abort channel) and sends the outcome to the owning host's
- * queue, where it waits durably if the host is down.
+ * result stream, where it waits durably if the host is down.
  */
 export class StageWorker {
   private readonly names: ReturnType<typeof queueNames>;
   private readonly connection: Redis;
   private readonly subscriber: Redis;
   private worker: Worker | null = null;
-  private readonly replyQueues = new Map<string, Queue>();
   private readonly now: () => number;
 
   constructor(private readonly opts: StageWorkerOptions) {
@@ -73,24 +72,13 @@ export class StageWorker {
       await worker.close();
       clearTimeout(timer);
     }
-    for (const q of this.replyQueues.values()) await q.close();
     this.subscriber.disconnect();
     this.connection.disconnect();
   }
 
-  private reply(hostId: string): Queue {
-    let q = this.replyQueues.get(hostId);
-    if (!q) {
-      q = new Queue(this.names.host(hostId), { connection: this.connection, prefix: this.names.bullPrefix });
-      this.replyQueues.set(hostId, q);
-    }
-    return q;
-  }
-
-  private async send(hostId: string, message: HostMessage, jobId: string): Promise<void> {
-    await this.reply(hostId).add(message.kind, message, {
-      jobId, removeOnComplete: true, removeOnFail: { age: 24 * 3600 }, attempts: 20, backoff: { type: 'exponential', delay: 500 },
-    });
+  /** Sends a message to the run host's result stream (durable in Redis until the host acknowledges it). */
+  private async send(hostId: string, message: HostMessage): Promise<void> {
+    await this.connection.xadd(this.names.results(hostId), 'MAXLEN', '~', '1000000', '*', 'm', JSON.stringify(message));
   }
 
   private async process(job: Job<StageJob>, signal: AbortSignal | undefined): Promise<void> {
@@ -99,17 +87,17 @@ export class StageWorker {
     if (data.redelivery || job.attemptsMade > 0 || job.stalledCounter > 0 || job.attemptsStarted > 1) {
       const recorded = await this.opts.inputs.recorded(data.key);
       if (recorded) {
-        await this.send(data.hostId, { kind: 'result', outcome: recorded }, jobIdOf(`result:${data.key}`));
+        await this.send(data.hostId, { kind: 'result', outcome: recorded });
         return;
       }
     }
     const startedAt = this.now();
     const report = setTimeout(() => {
-      this.send(data.hostId, { kind: 'started', job: data, at: startedAt }, jobIdOf(`started:${data.key}`))
+      this.send(data.hostId, { kind: 'started', job: { ...data, upstreamOutputs: undefined }, at: startedAt })
         .catch((err: unknown) => this.opts.logger.debug({ err, key: data.key }, 'start report not sent'));
     }, this.opts.startedReportMs ?? 25);
     const outcome = await executeStage(data, this.opts.handlers, this.opts.inputs, signal ?? new AbortController().signal, this.now)
       .finally(() => clearTimeout(report));
-    await this.send(data.hostId, { kind: 'result', outcome }, jobIdOf(`result:${data.key}`));
+    await this.send(data.hostId, { kind: 'result', outcome });
   }
 }

@@ -3,6 +3,7 @@ import type { StageOutcome } from '../contracts/execution.js';
 import type { JsonValue } from '../domain/canonical-json.js';
 import { PlatformError } from '../domain/errors.js';
 import { findStageResult, loadContextSnapshot, loadUpstreamOutputs } from '../persistence/runs/run-reader.js';
+import { OutputCache } from './output-cache.js';
 import type { StageInputs } from './stage-executor.js';
 
 /**
@@ -12,9 +13,11 @@ import type { StageInputs } from './stage-executor.js';
  */
 export class DbStageInputs implements StageInputs {
   private readonly contexts = new Map<string, { context: Record<string, unknown>; hash: string }>();
-  private readonly outputs = new Map<string, Map<string, { round: number; attempt: number; output: JsonValue }>>();
+  private readonly outputs: OutputCache;
 
-  constructor(private readonly knex: () => Knex, private readonly maxRuns = 5000) {}
+  constructor(private readonly knex: () => Knex, maxRuns = 5000) {
+    this.outputs = new OutputCache(maxRuns);
+  }
 
   async context(snapshotId: string) {
     const cached = this.contexts.get(snapshotId);
@@ -27,12 +30,7 @@ export class DbStageInputs implements StageInputs {
   }
 
   async upstream(runId: string, stageIds: string[]): Promise<Record<string, JsonValue>> {
-    if (stageIds.length === 0) return {};
-    const known = this.outputs.get(runId);
-    if (known && stageIds.every((id) => known.has(id))) {
-      return Object.fromEntries(stageIds.map((id) => [id, (known.get(id) as { output: JsonValue }).output]));
-    }
-    return loadUpstreamOutputs(this.knex(), runId, stageIds);
+    return this.outputs.get(runId, stageIds) ?? loadUpstreamOutputs(this.knex(), runId, stageIds);
   }
 
   recorded(key: string): Promise<StageOutcome | null> {
@@ -41,21 +39,11 @@ export class DbStageInputs implements StageInputs {
 
   /** Keeps a committed successful output for the stages downstream of it. */
   remember(outcome: StageOutcome): void {
-    if (!outcome.ok) return;
-    let run = this.outputs.get(outcome.runId);
-    if (!run) {
-      if (this.outputs.size >= this.maxRuns) this.outputs.delete(this.outputs.keys().next().value as string);
-      run = new Map();
-      this.outputs.set(outcome.runId, run);
-    }
-    const prev = run.get(outcome.stageId);
-    if (!prev || prev.round < outcome.round || (prev.round === outcome.round && prev.attempt <= outcome.attempt)) {
-      run.set(outcome.stageId, { round: outcome.round, attempt: outcome.attempt, output: outcome.output as JsonValue });
-    }
+    this.outputs.remember(outcome);
   }
 
   /** Forgets a run's outputs (it finished). */
   forget(runId: string): void {
-    this.outputs.delete(runId);
+    this.outputs.forget(runId);
   }
 }

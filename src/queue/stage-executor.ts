@@ -43,7 +43,10 @@ export async function executeStage(job: StageJob, handlers: HandlerLookup, input
   signal.addEventListener('abort', onAbort, { once: true });
   const timer = job.timeoutMs ? setTimeout(() => controller.abort(new Error(`attempt timed out after ${job.timeoutMs} ms`)), job.timeoutMs) : null;
   try {
-    const [{ context, hash }, upstream] = await Promise.all([inputs.context(job.contextSnapshotId), inputs.upstream(job.runId, job.upstream)]);
+    const [{ context, hash }, upstream] = await Promise.all([
+      inputs.context(job.contextSnapshotId),
+      job.upstreamOutputs ?? inputs.upstream(job.runId, job.upstream),
+    ]);
     const result = await handler.run({
       key: job.key, tenantId: job.tenantId, runId: job.runId, stageId: job.stageId, stageRunId: job.stageRunId, round: job.round,
       attempt: job.attempt, kind: job.kind, params: job.params, context, contextHash: hash, upstream, signal: controller.signal,
