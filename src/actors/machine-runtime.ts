@@ -21,6 +21,17 @@ export interface StepResult {
   stages: Map<string, StageState>;
 }
 
+/** The live StageRun actor an event is for, if any. */
+function stageTarget(actor: RunActor, event: RunEvent): AnyActorRef | undefined {
+  const id = event.type === 'STAGE.STARTED' || event.type === 'STAGE.RESULT'
+    ? event.stageRunId
+    : event.type === 'TIMER.FIRED' ? event.timerId.split(':')[0] : undefined;
+  if (!id) return undefined;
+  const snap = actor.getSnapshot();
+  if (snap.status !== 'active' || !snap.context.active.includes(id)) return undefined;
+  return (snap.children as Record<string, AnyActorRef | undefined>)[id];
+}
+
 /** `{running: 'executing'}` → `running.executing`. */
 export function stateString(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -95,7 +106,12 @@ export class MachineRuntime {
   step(actor: RunActor, event: RunEvent): StepResult {
     this.effects = [];
     this.stages = new Map();
-    actor.send(event);
+    // A worker's or a stage timer's event goes straight to its live StageRun (the run would only
+    // forward it): one macrostep fewer per result. Anything else, or a StageRun that is gone, goes to
+    // the run, whose guards ignore what is stale.
+    const target = stageTarget(actor, event);
+    if (target) target.send(event);
+    else actor.send(event);
     const result = { effects: this.effects, stages: this.stages };
     this.effects = [];
     this.stages = new Map();
