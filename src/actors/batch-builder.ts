@@ -20,7 +20,8 @@ export interface Delivery {
 export type Outcome = { pending: Pending; applied: Applied } | { pending: Pending; error: unknown } | { pending: Pending; duplicateOf: LiveRun };
 
 /** StageRun states after which it never changes. */
-const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+/** StageRun states recorded as rows: a succeeded StageRun is recorded by its last attempt's outcome. */
+const FINISHED = new Set(['failed', 'cancelled']);
 
 const STAGE_STATUS: Record<string, StageStatus> = {
   queued: 'queued', running: 'running', retry_wait: 'retry_wait', succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled',
@@ -104,7 +105,10 @@ export class BatchBuilder {
       fromState, toState, stages: changes, effects: effects as unknown as Array<Record<string, unknown>>, actor: actorLabel(s.actor), version: run.version, at,
     });
     for (const effect of effects) this.deliverLater(run, effect);
-    if (s.result) this.batch.results.push(s.result);
+    if (s.result) {
+      const owner = stages.get(s.result.stageRunId);
+      this.batch.results.push(owner?.state === 'succeeded' ? { ...s.result, queuedAt: owner.context.queuedAt } : s.result);
+    }
     if (fromState !== toState) {
       this.audit(run, pending, 'run.transition', { from: fromState, to: toState, eventId: s.eventId, event: event.type }, at);
     }
@@ -139,16 +143,20 @@ export class BatchBuilder {
   }
 
   /**
-   * The StageRun changes of a step, for the timeline; and a StageRun row for each StageRun that
-   * finished (succeeded, failed, cancelled). Live StageRuns are read from the snapshot, pending and
-   * skipped ones from the plan, so a StageRun is written once, when it is done.
+   * The StageRun changes of a step, for the timeline; and a StageRun row for each StageRun that ended
+   * without success (failed, cancelled) or succeeded after errors. A StageRun that succeeded at once
+   * is its outcome row, live ones are in the snapshot, pending and skipped ones in the plan.
    */
   private stageChanges(run: LiveRun, before: Map<string, StageState>, stages: Map<string, StageState>, result: StageOutcome | undefined, at: number) {
     const changes: RunBatch['events'][number]['stages'] = [];
     const live = new Set(this.runtime.liveStages(run.actor).map((st) => st.stageRunId));
     const record = (st: StageState, to: string) => {
       changes.push({ stageRunId: st.stageRunId, stageId: st.context.stageId, from: before.get(st.stageRunId)?.state ?? null, to });
-      if (FINISHED.has(to)) this.mergeStageRow(stageRow(run, st, to, at, result?.stageRunId === st.stageRunId ? result : undefined));
+      // A StageRun that succeeded at once is fully described by its outcome row; one that got there
+      // through failures (retries, fallback, timeouts) keeps its row for the errors it met.
+      if (FINISHED.has(to) || (to === 'succeeded' && st.context.errors.length > 0)) {
+        this.mergeStageRow(stageRow(run, st, to, at, result?.stageRunId === st.stageRunId ? result : undefined));
+      }
     };
     for (const st of stages.values()) {
       if (before.get(st.stageRunId)?.state !== st.state) record(st, st.state);

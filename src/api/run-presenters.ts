@@ -1,5 +1,5 @@
 import type { WorkflowTemplate } from '../planner/template.js';
-import type { RunEvent } from '../persistence/entities/run-records.entity.js';
+import type { RunEvent, StageResult } from '../persistence/entities/run-records.entity.js';
 import type { StageRun, WorkflowRun } from '../persistence/entities/workflow-run.entity.js';
 import { stageRunId, type StageStatus } from '../domain/run.js';
 import type { StageRunContext } from '../machines/stage-run.machine.js';
@@ -39,8 +39,23 @@ const ms = (t: number | null | undefined) => (typeof t === 'number' ? new Date(t
  * (its StageRun actors), the current round's not-yet-started ones from the plan (`pending`, or
  * `cancelled` once the run failed or was cancelled), and the stages the plan skipped.
  */
-export function stageViews(run: WorkflowRun, finished: StageRun[]): StageView[] {
+export function stageViews(run: WorkflowRun, finished: StageRun[], attempts: StageResult[] = []): StageView[] {
   const out = new Map<string, StageView>(finished.map((r) => [r.id, presentStageRun(r)]));
+  // Succeeded StageRuns: their last attempt succeeded; cost and first queue time span all attempts.
+  const byStageRun = new Map<string, StageResult[]>();
+  for (const a of attempts) byStageRun.set(a.stageRunId, [...(byStageRun.get(a.stageRunId) ?? []), a]);
+  for (const [id, list] of byStageRun) {
+    const last = list.reduce((x, y) => (y.attempt > x.attempt ? y : x));
+    if (out.has(id) || !last.ok) continue;
+    const planned = [...run.plan.stages, run.plan.review, run.plan.consolidate, run.plan.learn].find((s) => s?.id === last.stageId);
+    const failed = list.filter((a) => !a.ok).sort((x, y) => x.attempt - y.attempt);
+    out.set(id, {
+      id, stageId: last.stageId, round: last.round, kind: last.kind, status: 'succeeded', attempt: last.attempt,
+      usingFallback: planned ? last.kind !== planned.kind : false, lastError: failed[failed.length - 1]?.error ?? null,
+      costUsd: list.reduce((sum, a) => sum + a.costUsd, 0), queuedAt: iso(last.queuedAt ?? list[0]?.startedAt),
+      startedAt: iso(last.startedAt), finishedAt: iso(last.finishedAt),
+    });
+  }
   const snapshot = run.snapshot as StoredSnapshot;
   for (const [id, child] of Object.entries(snapshot.children ?? {})) {
     const c = child.snapshot?.context;
@@ -84,7 +99,7 @@ export function presentRun(d: RunDetail) {
     },
     round: ctx.round ?? 0,
     gate: (ctx.gate ?? null) as { passed: boolean; score?: number; notes?: string } | null,
-    stages: stageViews(d.run, d.stages),
+    stages: stageViews(d.run, d.stages, d.attempts),
   };
 }
 

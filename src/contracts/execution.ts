@@ -91,6 +91,8 @@ export interface StageOutcome {
   summary: StageSummary | null;
   startedAt: number;
   finishedAt: number;
+  /** When the StageRun was first queued; set by the run host when the outcome succeeds it. */
+  queuedAt?: number | null;
 }
 
 const RETRYABLE = Symbol.for('vmp.StageError');

@@ -23,6 +23,8 @@ export class StageResult {
   retryable?: boolean | null;
   costUsd!: number;
   artifacts!: unknown[];
+  /** When the StageRun was first queued (set on its successful attempt). */
+  queuedAt?: Date | null;
   startedAt!: Date;
   finishedAt!: Date;
   createdAt!: Date;
@@ -48,6 +50,7 @@ export const StageResultSchema = new EntitySchema<StageResult>({
     retryable: { type: 'boolean', nullable: true },
     costUsd: { type: 'double' },
     artifacts: { type: 'json' },
+    queuedAt: { type: 'datetime', nullable: true },
     startedAt: { type: 'datetime' },
     finishedAt: { type: 'datetime' },
     createdAt: { type: 'datetime' },

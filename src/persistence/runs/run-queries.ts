@@ -3,17 +3,18 @@ import { isUuid } from '../../domain/ids.js';
 import { PlatformError } from '../../domain/errors.js';
 import type { RunStatus } from '../../domain/run.js';
 import { ContextSnapshot } from '../entities/context-snapshot.entity.js';
-import { RunEvent } from '../entities/run-records.entity.js';
+import { RunEvent, StageResult } from '../entities/run-records.entity.js';
 import { StageRun, WorkflowRun } from '../entities/workflow-run.entity.js';
 import { decodeCursor, decodeVersionCursor, encodeVersionCursor, toPage, type Page, type PageRequest } from '../pagination.js';
 import type { Scope } from '../scope.js';
 
 /** Tenant-scoped reads of runs for the API (through the ORM, so the tenant filter applies). */
 
-/** A run with its StageRuns and the hash of its pinned context. */
+/** A run with its ended StageRuns, its attempts' outcomes (without outputs) and the hash of its pinned context. */
 export interface RunDetail {
   run: WorkflowRun;
   stages: StageRun[];
+  attempts: StageResult[];
   contextHash: string;
 }
 
@@ -21,11 +22,12 @@ export interface RunDetail {
 export async function getRunDetail(scope: Scope, id: string): Promise<RunDetail> {
   const run = await scope.em.findOne(WorkflowRun, { id });
   if (!run) throw notFound('workflow_run', id);
-  const [stages, snapshot] = await Promise.all([
+  const [stages, attempts, snapshot] = await Promise.all([
     scope.em.find(StageRun, { run: id }, { orderBy: { round: 'asc', stageId: 'asc' } }),
+    scope.em.find(StageResult, { run: id }, { orderBy: { attempt: 'asc' }, exclude: ['output'] as never }),
     scope.em.findOne(ContextSnapshot, { id: run.contextSnapshot.id }),
   ]);
-  return { run, stages, contextHash: snapshot?.hash ?? '' };
+  return { run, stages, attempts, contextHash: snapshot?.hash ?? '' };
 }
 
 /** The tenant's runs, newest first, optionally by status and task. */

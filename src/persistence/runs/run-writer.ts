@@ -62,7 +62,7 @@ export async function commitRunBatch(sql: SqlRunner, owner: string, batch: RunBa
     json(batch.results.map((r) => ({
       key: r.key, tenant_id: r.tenantId, run_id: r.runId, stage_run_id: r.stageRunId, stage_id: r.stageId, round: r.round,
       attempt: r.attempt, kind: r.kind, ok: r.ok, output: r.output, error: r.error, retryable: r.retryable, cost_usd: r.costUsd,
-      artifacts: r.artifacts, started_at: ts(r.startedAt), finished_at: ts(r.finishedAt),
+      artifacts: r.artifacts, queued_at: ts(r.queuedAt ?? null), started_at: ts(r.startedAt), finished_at: ts(r.finishedAt),
     }))),
     json(batch.audits.map((a) => ({
       id: a.id, tenant_id: a.tenantId, actor_type: a.actorType, actor_id: a.actorId, action: a.action, target_type: a.targetType,
@@ -123,12 +123,12 @@ with new_runs as (
   returning 1
 ), results as (
   insert into stage_result (key, tenant_id, run_id, stage_run_id, stage_id, round, attempt, kind, ok, output, error, retryable,
-    cost_usd, artifacts, started_at, finished_at, created_at)
+    cost_usd, artifacts, queued_at, started_at, finished_at, created_at)
   select key, tenant_id, run_id, stage_run_id, stage_id, round, attempt, kind, ok, output, error, retryable,
-    cost_usd, artifacts, started_at, finished_at, now()
+    cost_usd, artifacts, queued_at, started_at, finished_at, now()
   from jsonb_to_recordset($6::jsonb) as x(key text, tenant_id uuid, run_id uuid, stage_run_id uuid, stage_id text, round int,
     attempt int, kind text, ok boolean, output jsonb, error text, retryable boolean, cost_usd float8, artifacts jsonb,
-    started_at timestamptz, finished_at timestamptz)
+    queued_at timestamptz, started_at timestamptz, finished_at timestamptz)
   on conflict (key) do nothing
   returning 1
 ), audits as (

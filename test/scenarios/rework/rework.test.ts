@@ -79,10 +79,16 @@ async function rows(p: TestPlatform, sql: string, params: unknown[]): Promise<Ro
   return ((await p.db.orm.em.getKnex().raw(sql, params as never)) as { rows: Row[] }).rows;
 }
 
-/** stage_id -> the sorted rounds of its rows in a table. */
+/**
+ * stage_id -> the sorted rounds of its StageRuns that ran (`stage_run`: ended StageRuns, including
+ * the succeeded ones recorded by their outcomes) or of its attempts' outcomes (`stage_result`).
+ */
 async function roundsByStage(p: TestPlatform, table: 'stage_run' | 'stage_result', runId: string): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
-  for (const r of await rows(p, `select stage_id, round from ${table} where run_id = ? order by stage_id, round`, [runId])) {
+  const sql = table === 'stage_run'
+    ? 'select distinct stage_id, round from (select stage_id, round from stage_run where run_id = ? union select stage_id, round from stage_result where run_id = ?) x order by stage_id, round'
+    : 'select stage_id, round from stage_result where run_id = ? order by stage_id, round';
+  for (const r of await rows(p, sql, table === 'stage_run' ? [runId, runId] : [runId])) {
     (out[r.stage_id as string] ??= []).push(r.round as number);
   }
   return out;
