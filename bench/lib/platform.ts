@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import type { StageHandler } from '../../src/contracts/execution.js';
 import { uuidv7 } from '../../src/domain/ids.js';
 import type { RunMode, RunPlan } from '../../src/domain/run.js';
@@ -13,6 +12,7 @@ import { planRun } from '../../src/planner/planner.js';
 import { createOrm, migrate, type Orm } from '../../src/persistence/orm.js';
 import { createScratchDatabase } from '../../src/persistence/scratch-database.js';
 import { createEngine, type Engine } from '../../src/main/engine.js';
+import { dropRedisPrefix } from '../../src/queue/bullmq-names.js';
 import { seedWorkload } from './workload.js';
 
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -112,16 +112,7 @@ export async function benchPlatform(opts: {
       await orm.close();
       if (!opts.db && !process.env.BENCH_KEEP_DB) await db.drop();
       if (process.env.BENCH_KEEP_DB) process.stderr.write(`kept database ${db.url}\n`);
-      if (opts.distributed) {
-        const redis = new Redis(REDIS_URL);
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
-        redis.disconnect();
-      }
+      if (opts.distributed) await dropRedisPrefix(REDIS_URL, prefix);
     },
   };
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApi } from '../../src/api/app.js';
 import type { StageHandler } from '../../src/contracts/execution.js';
@@ -12,6 +11,7 @@ import { issueApiKey } from '../../src/persistence/repositories/api-key.reposito
 import { createTenant } from '../../src/persistence/repositories/tenant.repository.js';
 import { createScope } from '../../src/persistence/scope.js';
 import { StageWorker } from '../../src/queue/bullmq-stage-worker.js';
+import { dropRedisPrefix as dropKeys } from '../../src/queue/bullmq-names.js';
 import { DbStageInputs } from '../../src/queue/db-stage-inputs.js';
 import { createEngine, createHandlers, type Engine } from '../../src/main/engine.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
@@ -27,19 +27,7 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 export const testPrefix = () => `vmptest-${randomUUID().slice(0, 8)}`;
 
 /** Deletes every Redis key under a prefix. */
-export async function dropRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+export const dropRedisPrefix = (prefix: string) => dropKeys(TEST_REDIS_URL, prefix);
 
 /** A running platform for a test: database, engine (host + execution), API, and for BullMQ a worker. */
 export interface TestPlatform {
