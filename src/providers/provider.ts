@@ -91,3 +91,14 @@ export interface ModelRoute {
   provider: string;
   model: string;
 }
+
+/**
+ * How the router protects each provider call: the tool layer supplies one backed by cockatiel
+ * (retry of retryable errors with backoff, a circuit breaker per provider shared by all calls, a
+ * timeout). `key` names the provider (`llm:<provider>`); `fn` gets the signal to pass to I/O.
+ */
+export interface CallGuard {
+  run<T>(key: string, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** True while the key's circuit is open (the router then skips straight to the next route). */
+  isOpen?(key: string): boolean;
+}

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import { z } from 'zod';
 import type { AnyTool } from './tool.js';
-import { UnknownToolError } from './errors.js';
+import { UnknownToolError } from '../contracts/tool-errors.js';
 
 /** Where a tool came from. */
 export type ToolOrigin = 'builtin' | `plugin:${string}` | `mcp:${string}` | 'langchain';
