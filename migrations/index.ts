@@ -7,6 +7,7 @@ import { Migration20261125183000 } from './Migration20261125183000.js';
 import { Migration20261125190000 } from './Migration20261125190000.js';
 import { Migration20261125191000 } from './Migration20261125191000.js';
 import { Migration20261125192000 } from './Migration20261125192000.js';
+import { Migration20261125193151 } from './Migration20261125193151.js';
 
 /**
  * Every migration, in order. Migrations are append-only: never edit one that has landed, add a new
@@ -22,4 +23,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125190000_group_commit_guard', class: Migration20261125190000 },
   { name: 'Migration20261125191000_outbox_in_timeline', class: Migration20261125191000 },
   { name: 'Migration20261125192000_succeeded_stages_from_results', class: Migration20261125192000 },
+  { name: 'Migration20261125193151_tools_and_artifacts', class: Migration20261125193151 },
 ];

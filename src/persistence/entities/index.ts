@@ -1,4 +1,5 @@
 import { ApiKeySchema } from './api-key.entity.js';
+import { ArtifactSchema, ArtifactVersionSchema } from './artifact.entity.js';
 import { AuditEventSchema } from './audit-event.entity.js';
 import { BrandSchema, BrandVersionSchema } from './brand.entity.js';
 import { CampaignSchema, CampaignVersionSchema } from './campaign.entity.js';
@@ -7,8 +8,11 @@ import { TaskSchema, TaskVersionSchema } from './task.entity.js';
 import { ProjectSchema, TenantSchema } from './tenant.entity.js';
 import { CommandRecordSchema, RunEventSchema, RunHostSchema, StageResultSchema } from './run-records.entity.js';
 import { StageRunSchema, WorkflowRunSchema } from './workflow-run.entity.js';
+import { ToolCallSchema } from './tool-call.entity.js';
+import { ToolCredentialRefSchema, ToolPermissionSchema, ToolRateLimitSchema } from './tool-governance.entity.js';
 
 export * from './api-key.entity.js';
+export * from './artifact.entity.js';
 export * from './audit-event.entity.js';
 export * from './brand.entity.js';
 export * from './campaign.entity.js';
@@ -19,6 +23,8 @@ export * from './tenant.entity.js';
 export * from './versioned.js';
 export * from './run-records.entity.js';
 export * from './workflow-run.entity.js';
+export * from './tool-call.entity.js';
+export * from './tool-governance.entity.js';
 
 /** Every entity schema, in the order MikroORM should discover them. */
 export const ENTITIES = [
@@ -26,4 +32,6 @@ export const ENTITIES = [
   BrandSchema, BrandVersionSchema, CampaignSchema, CampaignVersionSchema, TaskSchema, TaskVersionSchema,
   ContextSnapshotSchema, AuditEventSchema,
   WorkflowRunSchema, StageRunSchema, StageResultSchema, RunEventSchema, CommandRecordSchema, RunHostSchema,
+  ToolPermissionSchema, ToolRateLimitSchema, ToolCredentialRefSchema, ToolCallSchema,
+  ArtifactSchema, ArtifactVersionSchema,
 ];
