@@ -17,8 +17,16 @@ export interface EngineMetrics {
   outboxDelivered(lagSeconds: number, effects: number): void;
 }
 
+/** What the tool layer reports. */
+export interface ToolMetrics {
+  /** A finished tool call: `tool` is `name@version`, `outcome` ok/error/denied/rate_limited/replayed. */
+  toolCall(tool: string, outcome: string, seconds: number, costUsd: number): void;
+  /** A circuit breaker changed state (0 closed, 1 open, 2 half-open, 3 isolated). */
+  circuitState(key: string, state: number): void;
+}
+
 /** The metrics of one process. */
-export class PlatformMetrics implements EngineMetrics {
+export class PlatformMetrics implements EngineMetrics, ToolMetrics {
   readonly registry = new Registry();
   private readonly commitBatchRuns = new Histogram({ name: 'vmp_commit_batch_runs', help: 'Runs written per group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: [this.registry] });
   private readonly commitBatchRows = new Histogram({ name: 'vmp_commit_batch_rows', help: 'Rows written per group commit', buckets: [1, 5, 10, 50, 100, 500, 1000, 5000, 10000], registers: [this.registry] });
@@ -33,6 +41,11 @@ export class PlatformMetrics implements EngineMetrics {
   readonly runsByStatus = new Gauge({ name: 'vmp_runs', help: 'Runs by status', labelNames: ['status'], registers: [this.registry] });
   /** Stage jobs waiting or running, read from the execution layer at scrape time. */
   readonly queueDepth = new Gauge({ name: 'vmp_queue_depth', help: 'Stage jobs waiting or running', registers: [this.registry] });
+
+  private readonly toolCalls = new Counter({ name: 'vmp_tool_calls_total', help: 'Tool calls by tool@version and outcome', labelNames: ['tool', 'outcome'], registers: [this.registry] });
+  private readonly toolSeconds = new Histogram({ name: 'vmp_tool_call_duration_seconds', help: 'Duration of tool calls (all tries)', labelNames: ['tool'], buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60], registers: [this.registry] });
+  private readonly toolCost = new Counter({ name: 'vmp_tool_cost_usd_total', help: 'Cost of tool calls in USD', labelNames: ['tool'], registers: [this.registry] });
+  private readonly circuit = new Gauge({ name: 'vmp_tool_circuit_state', help: 'Circuit breaker state per tool/provider key: 0 closed, 1 open, 2 half-open, 3 isolated', labelNames: ['key'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'vmp_process_' });
@@ -61,7 +74,20 @@ export class PlatformMetrics implements EngineMetrics {
     this.outboxLag.observe(lagSeconds);
     this.effectsTotal.inc(effects);
   }
+
+  toolCall(tool: string, outcome: string, seconds: number, costUsd: number): void {
+    this.toolCalls.inc({ tool, outcome });
+    this.toolSeconds.observe({ tool }, seconds);
+    if (costUsd > 0) this.toolCost.inc({ tool }, costUsd);
+  }
+
+  circuitState(key: string, state: number): void {
+    this.circuit.set({ key }, state);
+  }
 }
+
+/** Tool metrics that go nowhere. */
+export const noToolMetrics: ToolMetrics = { toolCall: () => {}, circuitState: () => {} };
 
 /** Metrics that go nowhere (tests, benchmarks that do not scrape). */
 export const noMetrics: EngineMetrics = {
