@@ -15,6 +15,8 @@ export interface ToolDescription {
   cost: AnyTool['cost'] | null;
   provider: string;
   origin: ToolOrigin;
+  /** The only tenant that may see and call the tool (tools of a tenant's MCP server); null: every tenant. */
+  tenantId: string | null;
   inputSchema: Record<string, unknown>;
   outputSchema: Record<string, unknown>;
 }
@@ -32,15 +34,18 @@ export function parseToolRef(ref: string): { name: string; range: string } {
  * e.g. `web.search@^1`), which resolves to the highest registered version in the range.
  */
 export class ToolRegistry {
-  private readonly tools = new Map<string, Map<string, { tool: AnyTool; origin: ToolOrigin }>>();
+  private readonly tools = new Map<string, Map<string, Entry>>();
 
-  /** Adds a tool version; refuses a bad name or version, or a name@version registered twice. */
-  register(tool: AnyTool, origin: ToolOrigin = 'builtin'): void {
+  /**
+   * Adds a tool version; refuses a bad name or version, or a name@version registered twice.
+   * `tenantId` makes the tool visible to that tenant only.
+   */
+  register(tool: AnyTool, origin: ToolOrigin = 'builtin', tenantId: string | null = null): void {
     if (!NAME.test(tool.name)) throw new Error(`tool name ${JSON.stringify(tool.name)} is invalid: lower-case letters, digits, ".", "-", "_"`);
     if (!semver.valid(tool.version)) throw new Error(`tool ${tool.name}: version ${JSON.stringify(tool.version)} is not semver`);
     const versions = this.tools.get(tool.name) ?? new Map();
     if (versions.has(tool.version)) throw new Error(`tool ${tool.name}@${tool.version} is already registered`);
-    versions.set(tool.version, { tool, origin });
+    versions.set(tool.version, { tool, origin, tenantId });
     this.tools.set(tool.name, versions);
   }
 
@@ -52,44 +57,61 @@ export class ToolRegistry {
     }
   }
 
-  /** The tool a reference names, or null. */
-  find(ref: string): AnyTool | null {
+  /**
+   * The tool a reference names, or null: the highest version in the range among the tools every
+   * tenant sees and, given `tenantId`, that tenant's own.
+   */
+  find(ref: string, tenantId?: string | null): AnyTool | null {
     const { name, range } = parseToolRef(ref);
     const versions = this.tools.get(name);
     if (!versions || !semver.validRange(range)) return null;
-    const best = semver.maxSatisfying([...versions.keys()], range);
+    const visible = [...versions.values()].filter((e) => visibleTo(e, tenantId)).map((e) => e.tool.version);
+    const best = semver.maxSatisfying(visible, range);
     return best ? (versions.get(best)?.tool ?? null) : null;
   }
 
   /** The tool a reference names; {@link UnknownToolError} naming it and the known ones otherwise. */
-  resolve(ref: string): AnyTool {
-    const tool = this.find(ref);
-    if (!tool) throw new UnknownToolError(ref, this.refs());
+  resolve(ref: string, tenantId?: string | null): AnyTool {
+    const tool = this.find(ref, tenantId);
+    if (!tool) throw new UnknownToolError(ref, this.refs(tenantId));
     return tool;
   }
 
-  /** True when the reference resolves. */
-  has = (ref: string): boolean => this.find(ref) !== null;
+  /** True when the reference resolves (for every tenant, or also among the tenant's own tools). */
+  has = (ref: string, tenantId?: string | null): boolean => this.find(ref, tenantId) !== null;
 
-  /** Every `name@version`, sorted. */
-  refs(): string[] {
-    return [...this.tools.entries()].flatMap(([n, v]) => [...v.keys()].map((ver) => `${n}@${ver}`)).sort();
+  /** Every visible `name@version`, sorted. */
+  refs(tenantId?: string | null): string[] {
+    return this.entries(tenantId).map((e) => `${e.tool.name}@${e.tool.version}`);
   }
 
-  /** Every tool version with its JSON Schemas, by name then version. */
-  list(): ToolDescription[] {
+  /** Every visible tool version with its JSON Schemas, by name then version. */
+  list(tenantId?: string | null): ToolDescription[] {
+    return this.entries(tenantId).map((e) => describeTool(e.tool, e.origin, e.tenantId));
+  }
+
+  /** Every visible entry, by name then version. */
+  entries(tenantId?: string | null): Entry[] {
     return [...this.tools.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .flatMap(([, versions]) => [...versions.values()].sort((a, b) => semver.compare(a.tool.version, b.tool.version)))
-      .map(({ tool, origin }) => describeTool(tool, origin));
+      .flatMap(([, versions]) => [...versions.values()].filter((e) => visibleTo(e, tenantId)).sort((a, b) => semver.compare(a.tool.version, b.tool.version)));
   }
 }
 
+/** A registered tool version. */
+export interface Entry {
+  tool: AnyTool;
+  origin: ToolOrigin;
+  tenantId: string | null;
+}
+
+const visibleTo = (e: Entry, tenantId?: string | null) => e.tenantId === null || (tenantId != null && e.tenantId === tenantId);
+
 /** A tool's catalog entry, with its schemas as JSON Schema. */
-export function describeTool(tool: AnyTool, origin: ToolOrigin): ToolDescription {
+export function describeTool(tool: AnyTool, origin: ToolOrigin, tenantId: string | null = null): ToolDescription {
   return {
     name: tool.name, version: tool.version, description: tool.description, sideEffect: tool.sideEffect, cost: tool.cost ?? null,
-    provider: tool.provider ?? `tool:${tool.name}`, origin,
+    provider: tool.provider ?? `tool:${tool.name}`, origin, tenantId,
     inputSchema: jsonSchema(tool.input), outputSchema: jsonSchema(tool.output),
   };
 }

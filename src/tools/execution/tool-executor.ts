@@ -111,7 +111,7 @@ export class ToolExecutor {
     let tool: AnyTool | null = null;
     let decision: PermissionDecision = { allowed: false, ruleId: null, reason: 'not checked' };
     try {
-      tool = this.deps.registry.resolve(call.ref);
+      tool = this.deps.registry.resolve(call.ref, call.tenantId);
       const parsed = tool.input.safeParse(call.input);
       if (!parsed.success) throw new ToolInputError(`${tool.name}@${tool.version}`, problems(parsed.error));
       const governance = await this.deps.governance.load(call.tenantId);
