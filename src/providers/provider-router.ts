@@ -112,16 +112,16 @@ export class ProviderRouter {
 }
 
 const DEFAULT_CHAINS: Record<Tier, ModelRoute[]> = {
-  economy: [{ provider: 'openai', model: 'gpt-4.1-nano' }, { provider: 'openai', model: 'gpt-4o-mini' }, { provider: 'anthropic', model: 'claude-haiku-4-5' }],
-  standard: [{ provider: 'openai', model: 'gpt-4o-mini' }, { provider: 'anthropic', model: 'claude-haiku-4-5' }],
-  premium: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }, { provider: 'openai', model: 'gpt-4.1' }],
+  economy: [{ provider: 'openai', model: 'gpt-5.4-nano' }, { provider: 'anthropic', model: 'claude-haiku-4-5' }],
+  standard: [{ provider: 'openai', model: 'gpt-5.4-mini' }, { provider: 'anthropic', model: 'claude-haiku-4-5' }],
+  premium: [{ provider: 'anthropic', model: 'claude-sonnet-5-5' }, { provider: 'openai', model: 'gpt-5.4' }],
 };
 
 /**
  * Sensible chains per tier for the configured providers (`openai`, `anthropic`; others are left
- * out), every chain ending with `offline:offline`:
- * economy gpt-4.1-nano → gpt-4o-mini → claude-haiku-4-5; standard gpt-4o-mini → claude-haiku-4-5;
- * premium claude-sonnet-4-5 → gpt-4.1.
+ * out), on current models, every chain ending with `offline:offline`:
+ * economy gpt-5.4-nano → claude-haiku-4-5; standard gpt-5.4-mini → claude-haiku-4-5;
+ * premium claude-sonnet-5-5 → gpt-5.4.
  */
 export function defaultRoutes(availableProviders: Iterable<string>): Record<Tier, ModelRoute[]> {
   const available = new Set(availableProviders);
