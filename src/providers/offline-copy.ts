@@ -137,7 +137,8 @@ function polishLines(draft: string): string[] {
   const lines: string[] = [];
   for (const raw of draft.split('\n')) {
     let line = raw.split(OFFLINE_MARKER).join(' ').replace(/Reworked \(round \d+\) for feedback:.*$/, '');
-    line = tidy(line.replace(/!{2,}/g, '!').replace(/\?{2,}/g, '?').replace(/(?<!\.)\.\.(?!\.)/g, '.'));
+    line = tidy(line.replace(/!{2,}/g, '!').replace(/\?{2,}/g, '?').replace(/(?<!\.)\.\.(?!\.)/g, '.'))
+      .replace(/([.!?]\s+)(\p{Ll})/gu, (_, gap: string, letter: string) => gap + letter.toUpperCase());
     if (line === '' || seen.has(line.toLowerCase())) continue;
     seen.add(line.toLowerCase());
     lines.push(capitalize(line));
@@ -145,8 +146,14 @@ function polishLines(draft: string): string[] {
   return lines;
 }
 
+/** `line` without its sentences that use a banned term (unless they hold a required phrase: those are scrubbed word by word later). */
+function dropBannedSentences(line: string, b: OfflineBrief): string {
+  const banned = (s: string): boolean => (b.avoid ?? []).some((t) => containsTerm(s, t)) && !(b.mustInclude ?? []).some((p) => s.includes(p));
+  return line.split(/(?<=[.!?])\s+/).filter((s) => !banned(s)).join(' ');
+}
+
 function composeEdit(b: OfflineBrief, source: string, rework: Rework | undefined, baseWords: number | undefined): string {
-  const clean = (t: string): string => capitalize(scrubAvoid(t, b.avoid, [...(b.mustInclude ?? []), OFFLINE_MARKER]));
+  const clean = (t: string): string => capitalize(scrubAvoid(dropBannedSentences(t, b), b.avoid, [...(b.mustInclude ?? []), OFFLINE_MARKER]));
   const units = new Units(clean);
   if (rework) units.add(rework.note, -1);
   const lines = polishLines(source);
