@@ -12,6 +12,8 @@ import { catalogRoutes } from './routes/v2/catalog.routes.js';
 import { contextRoutes } from './routes/v2/context.routes.js';
 import { projectRoutes } from './routes/v2/projects.routes.js';
 import { runRoutes } from './routes/v2/runs.routes.js';
+import { artifactRoutes } from './routes/v2/artifacts.routes.js';
+import { toolRoutes } from './routes/v2/tools.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import type { ApiDeps } from './types.js';
 import './types.js';
@@ -75,6 +77,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await v2.register(contextRoutes);
       await v2.register(adminRoutes);
       if (deps.runs) await v2.register(runRoutes, { runs: deps.runs.service, templates: deps.runs.templates });
+      if (deps.tools) await v2.register(toolRoutes, { ...deps.tools, orm: deps.orm });
+      if (deps.artifacts) await v2.register(artifactRoutes, { store: deps.artifacts });
     },
     { prefix: '/v2' },
   );

@@ -5,6 +5,35 @@ import type { TemplateRegistry } from '../planner/template-registry.js';
 import type { Orm } from '../persistence/orm.js';
 import type { Scope } from '../persistence/scope.js';
 import type { Logger } from '../observability/logger.js';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+import type { CredentialSources } from '../tools/governance/credentials.js';
+import type { GovernanceSource } from '../tools/governance/governance-source.js';
+import type { ToolRegistry } from '../tools/registry.js';
+
+/** A plugin or MCP server as GET /v2/tools/plugins lists it (`tenantId` null: every tenant's). */
+export interface ToolSourceInfo {
+  name: string;
+  kind: 'plugin' | 'mcp';
+  source: string;
+  status: 'loaded' | 'connected' | 'failed';
+  version: string | null;
+  tools: string[];
+  handlers: string[];
+  error: string | null;
+  tenantId: string | null;
+}
+
+/** What the tool routes need. */
+export interface ToolApiDeps {
+  orm: Orm;
+  registry: ToolRegistry;
+  governance: GovernanceSource;
+  credentialSources: CredentialSources;
+  /** Plugins and MCP servers with their status. */
+  sources: () => ToolSourceInfo[];
+  /** Circuit breaker states by key (cockatiel CircuitState numbers). */
+  circuits: () => Record<string, number>;
+}
 
 /** What the API needs from the composition root. */
 export interface ApiDeps {
@@ -14,6 +43,10 @@ export interface ApiDeps {
   version: string;
   /** The run engine's commands and templates; without it the run routes are not served. */
   runs?: { service: RunService; templates: TemplateRegistry };
+  /** The tool catalog and governance; without it the tool routes are not served. */
+  tools?: Omit<ToolApiDeps, 'orm'>;
+  /** The artifact store; without it the artifact routes are not served. */
+  artifacts?: ArtifactStore;
   /** Served at GET /metrics (Prometheus text format) when present. */
   metrics?: { registry: PlatformMetrics['registry']; beforeScrape?: () => Promise<void> };
 }

@@ -23,6 +23,7 @@ export const ERROR_CATALOG = {
   INVALID_REFERENCE: { httpStatus: 422, retryable: false, description: "A referenced id (project, brand, campaign, task dependency) does not exist in the caller's tenant." },
   DEPENDENCY_CYCLE: { httpStatus: 422, retryable: false, description: 'Task dependencies would form a cycle; `details.cycle` lists it.' },
   IDEMPOTENCY_KEY_REUSED: { httpStatus: 422, retryable: false, description: 'This `Idempotency-Key` was already used for a different request; use a new key for a new request.' },
+  INVALID_CREDENTIAL_REF: { httpStatus: 422, retryable: false, description: 'A credential reference points where secrets may not come from: an `env` reference must name a variable with the platform\'s secret prefix (`CREDENTIAL_ENV_PREFIX`, default `VMP_SECRET_`), a `file` reference a file inside `CREDENTIALS_DIR`.' },
   INVALID_TEMPLATE: { httpStatus: 422, retryable: false, description: 'A workflow template is invalid (cycle, unknown dependency or handler, bad condition); the message names each problem.' },
   PRECONDITION_REQUIRED: { httpStatus: 428, retryable: false, description: 'A change to a versioned resource needs `If-Match: <current version>` (the ETag of the last GET).' },
   INTERNAL: { httpStatus: 500, retryable: true, description: 'An unexpected server error. The body never carries internals; the `requestId` finds it in the logs.' },

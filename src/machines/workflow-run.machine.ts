@@ -210,6 +210,8 @@ export const workflowRunMachine = setup({
     gatePassed: ({ event }) => event.type === 'STAGE.DONE' && event.ok && (event.summary?.gate?.passed ?? true),
     needsApproval: ({ context, event }) => event.type === 'STAGE.DONE' && event.ok && (event.summary?.gate?.passed ?? true) && context.mode === 'supervised',
     gateFailedCanRework: ({ context, event }) => event.type === 'STAGE.DONE' && event.ok && context.round < context.plan.maxReworkRounds,
+    /** Out of automatic rework rounds: a person decides on a supervised run (seeing the gate report). */
+    gateFailedSupervised: ({ context, event }) => event.type === 'STAGE.DONE' && event.ok && context.mode === 'supervised',
     stageFailed: ({ event }) => event.type === 'STAGE.DONE' && !event.ok,
     dagStageOk: ({ event }) => event.type === 'STAGE.DONE' && event.ok && !isSystemStage(event.stageId),
     reworkAllowed: ({ context }) => context.round < context.plan.maxReworkRounds,
@@ -275,6 +277,7 @@ export const workflowRunMachine = setup({
               { guard: 'needsApproval', target: '#workflowRun.waiting_approval', actions: 'completeSystem' },
               { guard: 'gatePassed', target: 'consolidating', actions: 'completeSystem' },
               { guard: 'gateFailedCanRework', target: 'executing', actions: ['completeSystem', 'startRework'] },
+              { guard: 'gateFailedSupervised', target: '#workflowRun.waiting_approval', actions: 'completeSystem' },
               { guard: 'stageOk', target: '#workflowRun.failed', actions: ['completeSystem', 'failGate'] },
             ],
           },

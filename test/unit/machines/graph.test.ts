@@ -67,6 +67,7 @@ describe('WorkflowRun graph', () => {
       'running.reviewing -STAGE.DONE [needsApproval]-> waiting_approval',
       'running.reviewing -STAGE.DONE [gatePassed]-> running.consolidating',
       'running.reviewing -STAGE.DONE [gateFailedCanRework]-> running.executing',
+      'running.reviewing -STAGE.DONE [gateFailedSupervised]-> waiting_approval',
       'running.reviewing -STAGE.DONE [stageOk]-> failed',
       'running.consolidating -STAGE.DONE [stageOk]-> running.learning',
       'running.learning -STAGE.DONE [stageOk]-> completed',

@@ -260,8 +260,17 @@ describe('WorkflowRun: review', () => {
     expect(h.take().filter(isDispatch)).toEqual([expect.objectContaining({ stageId: '$review', round: 1 })]);
   });
 
-  it('a failed gate with no rounds left fails the run with reason gate_failed', () => {
+  it('a failed gate with no rounds left hands a supervised run to a person, with the gate report on the run', () => {
     const h = startRun(single({ maxReworkRounds: 0 }), { mode: 'supervised' });
+    toReview(h);
+    h.gate(false, { notes: 'too long' });
+    expect(h.value).toBe('waiting_approval');
+    expect(h.context.gate).toEqual({ passed: false, notes: 'too long' });
+    expect(h.context.diagnosis).toBeNull();
+  });
+
+  it('a failed gate with no rounds left fails an autopilot run with reason gate_failed', () => {
+    const h = startRun(single({ maxReworkRounds: 0 }), { mode: 'autopilot' });
     toReview(h);
     h.gate(false, { notes: 'too long' });
     expect(h.value).toBe('failed');
