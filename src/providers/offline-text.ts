@@ -169,13 +169,17 @@ export function fitDraft(parts: DraftParts): string {
     if (unit === undefined || unit.trim() === '') continue;
     kept[i] = unit;
     if (fits(render(parts, kept))) continue;
-    kept[i] = undefined;
-    for (let n = countWords(unit) - 1; n >= 3; n--) {
-      const cut = truncateWords(unit, n);
-      kept[i] = cut;
-      if (fits(render(parts, kept))) break;
-      kept[i] = undefined;
+    // The longest cut that fits (binary search: a longer cut never fits where a shorter one does not).
+    let best: string | undefined;
+    for (let lo = 3, hi = countWords(unit) - 1; lo <= hi; ) {
+      const n = Math.floor((lo + hi) / 2);
+      kept[i] = truncateWords(unit, n);
+      if (fits(render(parts, kept))) {
+        best = kept[i];
+        lo = n + 1;
+      } else hi = n - 1;
     }
+    kept[i] = best;
   }
   return render(parts, kept);
 }
