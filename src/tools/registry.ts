@@ -12,7 +12,7 @@ export interface ToolDescription {
   version: string;
   description: string;
   sideEffect: AnyTool['sideEffect'];
-  cost: AnyTool['cost'] | null;
+  cost: NonNullable<AnyTool['cost']> | null;
   provider: string;
   origin: ToolOrigin;
   /** The only tenant that may see and call the tool (tools of a tenant's MCP server); null: every tenant. */
@@ -37,15 +37,18 @@ export class ToolRegistry {
   private readonly tools = new Map<string, Map<string, Entry>>();
 
   /**
-   * Adds a tool version; refuses a bad name or version, or a name@version registered twice.
-   * `tenantId` makes the tool visible to that tenant only.
+   * Adds a tool version; refuses a bad name or version, or a name@version registered twice for
+   * the same viewers. `tenantId` makes the tool visible to that tenant only; two tenants may each
+   * have their own `name@version` (e.g. both configured an MCP server called `crm`), but not
+   * alongside a global one.
    */
   register(tool: AnyTool, origin: ToolOrigin = 'builtin', tenantId: string | null = null): void {
     if (!NAME.test(tool.name)) throw new Error(`tool name ${JSON.stringify(tool.name)} is invalid: lower-case letters, digits, ".", "-", "_"`);
     if (!semver.valid(tool.version)) throw new Error(`tool ${tool.name}: version ${JSON.stringify(tool.version)} is not semver`);
-    const versions = this.tools.get(tool.name) ?? new Map();
-    if (versions.has(tool.version)) throw new Error(`tool ${tool.name}@${tool.version} is already registered`);
-    versions.set(tool.version, { tool, origin, tenantId });
+    const versions: Map<string, Entry> = this.tools.get(tool.name) ?? new Map<string, Entry>();
+    const clash = [...versions.values()].some((e) => e.tool.version === tool.version && (e.tenantId === null || tenantId === null || e.tenantId === tenantId));
+    if (clash) throw new Error(`tool ${tool.name}@${tool.version} is already registered${tenantId ? ` for tenant ${tenantId} or every tenant` : ''}`);
+    versions.set(tenantId === null ? tool.version : `${tool.version}#${tenantId}`, { tool, origin, tenantId });
     this.tools.set(tool.name, versions);
   }
 
@@ -65,9 +68,9 @@ export class ToolRegistry {
     const { name, range } = parseToolRef(ref);
     const versions = this.tools.get(name);
     if (!versions || !semver.validRange(range)) return null;
-    const visible = [...versions.values()].filter((e) => visibleTo(e, tenantId)).map((e) => e.tool.version);
-    const best = semver.maxSatisfying(visible, range);
-    return best ? (versions.get(best)?.tool ?? null) : null;
+    const visible = [...versions.values()].filter((e) => visibleTo(e, tenantId));
+    const best = semver.maxSatisfying(visible.map((e) => e.tool.version), range);
+    return best ? (visible.find((e) => e.tool.version === best)?.tool ?? null) : null;
   }
 
   /** The tool a reference names; {@link UnknownToolError} naming it and the known ones otherwise. */
@@ -112,7 +115,7 @@ export function describeTool(tool: AnyTool, origin: ToolOrigin, tenantId: string
   return {
     name: tool.name, version: tool.version, description: tool.description, sideEffect: tool.sideEffect, cost: tool.cost ?? null,
     provider: tool.provider ?? `tool:${tool.name}`, origin, tenantId,
-    inputSchema: jsonSchema(tool.input), outputSchema: jsonSchema(tool.output),
+    inputSchema: tool.inputJsonSchema ?? jsonSchema(tool.input), outputSchema: jsonSchema(tool.output),
   };
 }
 

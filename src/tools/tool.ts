@@ -63,6 +63,12 @@ export interface ToolDefinition<I = unknown, O = unknown> {
   description: string;
   input: z.ZodType<I>;
   output: z.ZodType<O>;
+  /**
+   * The input's JSON Schema as the catalog exports it, when the tool already has one that is more
+   * faithful than the conversion of `input` (tools of MCP servers and LangChain tools described by
+   * JSON Schema); `input` still validates every call.
+   */
+  inputJsonSchema?: Record<string, unknown>;
   sideEffect: SideEffect;
   /** A fixed price per call, when the tool has one (a model call is priced from its usage). */
   cost?: { perCallUsd?: number };
