@@ -6,6 +6,7 @@
  *   npm run cli -- tenant list                                   list tenants
  *   npm run cli -- key create --tenant <id|name> --role <role> [--name <label>]
  *   npm run cli -- db migrate                                    apply pending migrations
+ *   npm run cli -- run start|show|approve …                      drive runs through the HTTP API of a running server (cli/run-follow.ts)
  */
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { issueApiKey } from '../persistence/repositories/api-key.repository.js';
 import { createTenant, findTenant, listTenants } from '../persistence/repositories/tenant.repository.js';
 import { createScope } from '../persistence/scope.js';
 import { openDatabase, type Database } from './database.js';
+import { RUN_USAGE, runCommand } from './cli/run-follow.js';
 
 const CLI_ACTOR = { type: 'cli', id: null, role: 'admin' } as const;
 
@@ -28,11 +30,15 @@ const USAGE = `Usage: npm run cli -- <command>
   key create --tenant <id|name> --role <role> [--name <label>]
                                                          issue an API key; roles: ${ROLES.join(', ')}
   db migrate                                             apply pending database migrations
-`;
+${RUN_USAGE}`;
 
 class UsageError extends Error {}
 
 async function run(argv: string[], out: (line: string) => void): Promise<void> {
+  if (argv[0] === 'run') {
+    process.exitCode = await runCommand(argv.slice(1));
+    return;
+  }
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -47,6 +47,7 @@ export const PluginToolSchema = z.looseObject({
   description: z.string(typed('a string')).trim().min(1, 'must not be empty').max(2000),
   input: ZodLike,
   output: ZodLike,
+  inputJsonSchema: z.record(z.string(), z.unknown(), typed('a JSON Schema object')).optional(),
   sideEffect: z.enum(['read', 'write', 'external'], { message: 'must be one of "read", "write", "external"' }),
   execute: Fn('execute(input, ctx) => Promise<{ output }>'),
   cost: z.strictObject({ perCallUsd: z.number().nonnegative().optional() }).optional(),
