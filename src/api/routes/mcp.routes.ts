@@ -7,6 +7,7 @@ import { createTenantMcpServer } from '../../tools/adapters/mcp-server.adapter.j
 import type { ToolExecutor } from '../../tools/execution/tool-executor.js';
 import type { GovernanceSource } from '../../tools/governance/governance-source.js';
 import type { ToolRegistry } from '../../tools/registry.js';
+import type { AuthContext } from '../types.js';
 
 /** What {@link mcpRoutes} needs. */
 export interface McpRoutesOptions {
@@ -27,13 +28,13 @@ function rpcError(code: number, message: string) {
   return { jsonrpc: '2.0', error: { code, message }, id: null };
 }
 
-async function authenticate(orm: Orm, request: FastifyRequest): Promise<{ tenantId: string; role: Role } | string> {
+async function authenticate(orm: Orm, request: FastifyRequest): Promise<AuthContext | string> {
   const header = request.headers.authorization;
   if (!header) return 'missing API key: send Authorization: Bearer <key>';
   const key = BEARER.exec(header)?.[1];
   if (!key) return 'malformed Authorization header: expected "Bearer <key>"';
   const record = await findActiveApiKey(orm.em.fork(), key);
-  return record ? { tenantId: record.tenant.id, role: record.role } : 'unknown or revoked API key';
+  return record ? { tenantId: record.tenant.id, keyId: record.id, role: record.role } : 'unknown or revoked API key';
 }
 
 /**
@@ -51,6 +52,7 @@ export async function mcpRoutes(app: FastifyInstance, opts: McpRoutesOptions): P
       await reply.code(401).header('www-authenticate', 'Bearer').send(rpcError(-32000, auth));
       return null;
     }
+    request.auth = auth; // for the request log line (tenant, key)
     return auth;
   };
 

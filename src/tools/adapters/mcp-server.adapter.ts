@@ -28,7 +28,8 @@ export interface TenantMcpServerOptions {
 /** The property a tool whose input is not an object is wrapped in (MCP inputs are objects). */
 const WRAPPED = 'input';
 
-interface Offered {
+/** A tool as the MCP server offers it. */
+export interface OfferedTool {
   tool: AnyTool;
   listed: McpTool;
   wrapped: boolean;
@@ -47,13 +48,13 @@ function mcpInputSchema(schema: Record<string, unknown>): { schema: McpTool['inp
  * whose permission check (agent `mcp`, argument constraints left to call time) allows it — `read`
  * tools by default, `write`/`external` ones only with an allow rule.
  */
-export async function offeredTools(opts: TenantMcpServerOptions): Promise<Map<string, Offered>> {
+export async function offeredTools(opts: TenantMcpServerOptions): Promise<Map<string, OfferedTool>> {
   const governance = await opts.governance.load(opts.tenantId);
   // Constraints restrict arguments, not whether the tool exists for the caller: the executor checks them per call.
   const rules = governance.permissions.map((r) => ({ ...r, constraints: null }));
   const latest = new Map<string, { tool: AnyTool; origin: Parameters<typeof describeTool>[1]; tenantId: string | null }>();
   for (const e of opts.registry.entries(opts.tenantId)) latest.set(e.tool.name, e); // entries are by name, then ascending version
-  const offered = new Map<string, Offered>();
+  const offered = new Map<string, OfferedTool>();
   for (const e of latest.values()) {
     if (opts.allowWrite === false && e.tool.sideEffect !== 'read') continue;
     const decision = decidePermission(rules, { tool: e.tool.name, sideEffect: e.tool.sideEffect, projectId: opts.projectId ?? null, agent: opts.agent ?? 'mcp', args: {} });
