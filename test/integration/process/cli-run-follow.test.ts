@@ -80,8 +80,8 @@ describe('npm run cli -- run start --follow', () => {
     for (const stage of ['brief', 'research', 'audience', 'competitors', 'draft', '\\$review', '\\$consolidate', '\\$learn']) {
       expect(stdout).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${stage} +succeeded +attempt 1 +cost \\$0\\.\\d{4}$`, 'm'));
     }
-    expect(stdout).toMatch(/^\d\d:\d\d:\d\d  visual-brief +skipped +attempt - /m);
-    expect(stdout.match(/^\d\d:\d\d:\d\d  draft +succeeded/gm)).toHaveLength(1);
+    expect(stdout).toMatch(/^\d\d:\d\d:\d\d {2}visual-brief +skipped +attempt - /m);
+    expect(stdout.match(/^\d\d:\d\d:\d\d {2}draft +succeeded/gm)).toHaveLength(1);
     expect(stdout).toContain(`Run ${runId} is waiting for approval`);
     expect(stdout).toMatch(/approved \(--approve\): run is running/);
     expect(stdout).toMatch(new RegExp(`Run ${runId} completed in [0-9.]+ s, cost \\$0\\.\\d{4}\\.\\n$`));
@@ -114,7 +114,7 @@ describe('npm run cli -- run start --follow', () => {
     const runId = /Started run ([0-9a-f-]{36})/.exec(output)?.[1] ?? '';
     await api('POST', `/v2/runs/${runId}/cancel`, { reason: 'changed our mind' }, { 'idempotency-key': `cancel-${runId}` });
     expect(await closed).toBe(1);
-    expect(stdout).toMatch(/^\d\d:\d\d:\d\d  run +cancelled/m);
+    expect(stdout).toMatch(/^\d\d:\d\d:\d\d {2}run +cancelled/m);
     expect(stdout).toContain(`Run ${runId} cancelled`);
   }, 60_000);
 
