@@ -73,7 +73,8 @@ export class RunService {
   constructor(
     private readonly host: RunHost,
     private readonly templates: TemplateRegistry,
-    private readonly defaultTemplate = 'campaign-content',
+    /** The template of a run that names none, from the task's deliverable type. */
+    private readonly defaultTemplate: (deliverableType: string | undefined) => string = () => 'campaign-content',
   ) {}
 
   /**
@@ -85,8 +86,9 @@ export class RunService {
     return this.once(scope, idem, async () => {
       const task = await getTask(scope, body.taskId);
       const brand = await getBrand(scope, task.head.brand.id);
-      const template = this.templates.resolve(body.template ?? this.defaultTemplate);
       const { snapshot } = await snapshotTaskContext(scope, body.taskId);
+      const deliverableType = typeof snapshot.context.deliverableType === 'string' ? snapshot.context.deliverableType : undefined;
+      const template = this.templates.resolve(body.template ?? this.defaultTemplate(deliverableType));
       const plan = planRun(template, snapshot.context);
       const requireApproval = brand.version.data.governance.requireApproval;
       const effectiveMode: RunMode = requireApproval ? 'supervised' : body.mode;

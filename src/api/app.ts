@@ -14,6 +14,8 @@ import { projectRoutes } from './routes/v2/projects.routes.js';
 import { runRoutes } from './routes/v2/runs.routes.js';
 import { artifactRoutes } from './routes/v2/artifacts.routes.js';
 import { toolRoutes } from './routes/v2/tools.routes.js';
+import { mcpRoutes } from './routes/mcp.routes.js';
+import { runOutputRoutes } from './routes/v2/run-outputs.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import type { ApiDeps } from './types.js';
 import './types.js';
@@ -68,6 +70,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { orm: deps.orm, version: deps.version });
   if (deps.metrics) await app.register(metricsRoutes, deps.metrics);
+  if (deps.mcp && deps.tools) {
+    await app.register(mcpRoutes, { orm: deps.orm, registry: deps.tools.registry, executor: deps.mcp.executor, governance: deps.tools.governance, version: deps.version });
+  }
 
   await app.register(
     async (v2) => {
@@ -76,7 +81,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await v2.register(catalogRoutes);
       await v2.register(contextRoutes);
       await v2.register(adminRoutes);
-      if (deps.runs) await v2.register(runRoutes, { runs: deps.runs.service, templates: deps.runs.templates });
+      if (deps.runs) {
+        await v2.register(runRoutes, { runs: deps.runs.service, templates: deps.runs.templates });
+        await v2.register(runOutputRoutes);
+      }
       if (deps.tools) await v2.register(toolRoutes, { ...deps.tools, orm: deps.orm });
       if (deps.artifacts) await v2.register(artifactRoutes, { store: deps.artifacts });
     },

@@ -9,6 +9,7 @@ import type { ArtifactStore } from '../storage/artifact-store.js';
 import type { CredentialSources } from '../tools/governance/credentials.js';
 import type { GovernanceSource } from '../tools/governance/governance-source.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import type { ToolExecutor } from '../tools/execution/tool-executor.js';
 
 /** A plugin or MCP server as GET /v2/tools/plugins lists it (`tenantId` null: every tenant's). */
 export interface ToolSourceInfo {
@@ -45,6 +46,8 @@ export interface ApiDeps {
   runs?: { service: RunService; templates: TemplateRegistry };
   /** The tool catalog and governance; without it the tool routes are not served. */
   tools?: Omit<ToolApiDeps, 'orm'>;
+  /** Served at /mcp (MCP over streamable HTTP, API-key auth) when present. */
+  mcp?: { executor: ToolExecutor };
   /** The artifact store; without it the artifact routes are not served. */
   artifacts?: ArtifactStore;
   /** Served at GET /metrics (Prometheus text format) when present. */

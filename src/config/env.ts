@@ -27,7 +27,30 @@ export const EnvSchema = z.object({
   STAGE_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url({ message: 'expected an http(s) URL such as http://localhost:11434/v1' }).optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url({ message: 'expected an http(s) URL' }).optional(),
+  LLM_ROUTES: z.string().max(2000).optional(),
+  LLM_STREAM: bool.default(false),
+  AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(6),
+  AGENT_MAX_COST_USD: z.coerce.number().min(0).max(1000).default(0.5),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_ENDPOINT: z.url({ message: 'expected an http(s) URL' }).optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  S3_REGION: z.string().min(1).max(64).optional(),
+  S3_PREFIX: z.string().max(200).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  PLUGINS_DIR: z.string().min(1).optional(),
+  PLUGINS: z.string().regex(/^[@a-z0-9._/-]+(,[@a-z0-9._/-]+)*$/, 'comma-separated npm package names').optional(),
+  MCP_SERVERS_FILE: z.string().min(1).optional(),
+  CREDENTIALS_DIR: z.string().min(1).optional(),
+  CREDENTIAL_ENV_PREFIX: z.string().regex(/^[A-Z][A-Z0-9_]{2,40}$/, 'upper-case letters, digits and "_", e.g. VMP_SECRET_').default('VMP_SECRET_'),
 }).superRefine((env, ctx) => {
+  if (env.S3_BUCKET === undefined && (env.S3_ENDPOINT || env.S3_PREFIX)) {
+    ctx.addIssue({ code: 'custom', path: [env.S3_ENDPOINT ? 'S3_ENDPOINT' : 'S3_PREFIX'], message: 'set S3_BUCKET too (without it artifacts go to the filesystem under DATA_DIR/artifacts)' });
+  }
   if (env.REDIS_URL && !env.DATABASE_URL) {
     ctx.addIssue({
       code: 'custom', path: ['REDIS_URL'],

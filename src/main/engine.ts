@@ -7,6 +7,8 @@ import type { Logger } from '../observability/logger.js';
 import { PlatformMetrics } from '../observability/metrics.js';
 import { TemplateRegistry } from '../planner/template-registry.js';
 import { campaignContentTemplate } from '../planner/templates/campaign-content.template.js';
+import { AGENCY_TEMPLATES, TEMPLATE_BY_DELIVERABLE } from '../planner/templates/agency-templates.js';
+import type { KnownTools } from '../planner/planner.js';
 import type { WorkflowTemplateInput } from '../planner/template.js';
 import type { Orm } from '../persistence/orm.js';
 import { BullmqExecution } from '../queue/bullmq.execution.js';
@@ -30,6 +32,10 @@ export interface EngineOptions {
   queueLockMs?: number;
   /** Handlers beyond the built-in ones (tests, plugins). */
   handlers?: StageHandler[];
+  /** The handler registry to use (the tool layer registered its agents into it); default: the built-ins. */
+  handlerRegistry?: HandlerRegistry;
+  /** Tool references templates may name (the tool registry); with it, the agency templates are offered. */
+  knownTools?: KnownTools;
   /** Templates beyond the built-in ones. */
   templates?: WorkflowTemplateInput[];
   metrics?: PlatformMetrics;
@@ -60,12 +66,25 @@ export function createHandlers(extra: StageHandler[] = []): HandlerRegistry {
   return registry;
 }
 
-/** The template registry: built-ins plus extra templates, each validated against the handlers. */
-export function createTemplates(handlers: HandlerRegistry, extra: WorkflowTemplateInput[] = []): TemplateRegistry {
-  const templates = new TemplateRegistry(handlers.has);
+/**
+ * The template registry: built-ins plus extra templates, each validated against the handlers (and
+ * the tools, when known). The agency templates (social_post, email, blog_article, ad_copy) come
+ * with the tool layer: they need its agent, review and consolidation handlers.
+ */
+export function createTemplates(handlers: HandlerRegistry, extra: WorkflowTemplateInput[] = [], knownTools?: KnownTools): TemplateRegistry {
+  const templates = new TemplateRegistry(handlers.has, knownTools);
   templates.register(campaignContentTemplate);
+  if (knownTools && handlers.has('review.gates')) for (const t of AGENCY_TEMPLATES) templates.register(t);
   for (const t of extra) templates.register(t);
   return templates;
+}
+
+/** The template for a run that names none: the agency template of the deliverable type when offered, else campaign-content. */
+export function defaultTemplateFor(templates: TemplateRegistry): (deliverableType: string | undefined) => string {
+  return (type) => {
+    const name = type ? TEMPLATE_BY_DELIVERABLE[type] : undefined;
+    return name && templates.list().some((t) => t.name === name) ? name : 'campaign-content';
+  };
 }
 
 /**
@@ -73,8 +92,9 @@ export function createTemplates(handlers: HandlerRegistry, extra: WorkflowTempla
  * (BullMQ when a Redis URL is given, in-process otherwise), the run host and the command service.
  */
 export function createEngine(opts: EngineOptions): Engine {
-  const handlers = createHandlers(opts.handlers);
-  const templates = createTemplates(handlers, opts.templates);
+  const handlers = opts.handlerRegistry ?? createHandlers(opts.handlers);
+  if (opts.handlerRegistry) for (const h of opts.handlers ?? []) handlers.register(h);
+  const templates = createTemplates(handlers, opts.templates, opts.knownTools);
   const metrics = opts.metrics ?? new PlatformMetrics();
   const hostId = opts.hostId ?? hostname();
   const inputs = new DbStageInputs(() => opts.orm.em.getKnex());
@@ -85,7 +105,7 @@ export function createEngine(opts: EngineOptions): Engine {
     orm: opts.orm, hostId, execution, logger: opts.logger, metrics, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.maxBatchRuns ? { maxBatchRuns: opts.maxBatchRuns } : {}), ...(opts.maxConcurrentCommits ? { maxConcurrentCommits: opts.maxConcurrentCommits } : {}),
   });
-  const service = new RunService(host, templates);
+  const service = new RunService(host, templates, defaultTemplateFor(templates));
   const refreshGauges = async () => {
     const res = await opts.orm.em.getKnex().raw<{ rows: Array<{ status: string; n: string }> }>('select status, count(*) as n from workflow_run group by status');
     metrics.runsByStatus.reset();

@@ -10,7 +10,9 @@ import { ConfigError, loadConfig } from '../config/env.js';
 import { createLogger } from '../observability/logger.js';
 import { openDatabase } from './database.js';
 import { ensureDemoTenant } from './demo-tenant.js';
-import { createEngine } from './engine.js';
+import { createEngine, createHandlers } from './engine.js';
+import { PlatformMetrics } from '../observability/metrics.js';
+import { createToolLayer, toolLayerOptionsFromConfig } from './tool-layer.js';
 import { platformVersion } from './version.js';
 
 async function main(): Promise<void> {
@@ -31,8 +33,11 @@ async function main(): Promise<void> {
     }
   }
 
+  const metrics = new PlatformMetrics();
+  const handlerRegistry = createHandlers();
+  const tools = await createToolLayer(toolLayerOptionsFromConfig(config, { orm: db.orm, logger, metrics }), handlerRegistry);
   const engine = createEngine({
-    orm: db.orm, logger, redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, queueLockMs: config.WORKER_LOCK_MS, stageConcurrency: config.STAGE_CONCURRENCY,
+    orm: db.orm, logger, metrics, handlerRegistry, knownTools: (ref) => tools.registry.has(ref), redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, queueLockMs: config.WORKER_LOCK_MS, stageConcurrency: config.STAGE_CONCURRENCY,
     ...(config.RUN_HOST_ID ? { hostId: config.RUN_HOST_ID } : {}),
   });
   const { rehydrated } = await engine.start();
@@ -42,12 +47,19 @@ async function main(): Promise<void> {
     orm: db.orm, logger, version: platformVersion(),
     runs: { service: engine.service, templates: engine.templates },
     metrics: { registry: engine.metrics.registry, beforeScrape: engine.refreshGauges },
+    tools: {
+      registry: tools.registry, governance: tools.governance, credentialSources: tools.credentialSources,
+      sources: () => tools.sources(), circuits: () => tools.resilience.circuitStates(),
+    },
+    mcp: { executor: tools.executor },
+    artifacts: tools.store,
   });
   closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
     await app.close();
     await engine.stop();
+    await tools.close();
     await db.close();
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });

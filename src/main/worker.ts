@@ -11,6 +11,8 @@ import { createOrm } from '../persistence/orm.js';
 import { DbStageInputs } from '../queue/db-stage-inputs.js';
 import { StageWorker } from '../queue/bullmq-stage-worker.js';
 import { createHandlers } from './engine.js';
+import { PlatformMetrics } from '../observability/metrics.js';
+import { createToolLayer, toolLayerOptionsFromConfig } from './tool-layer.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,8 +21,10 @@ async function main(): Promise<void> {
     throw new ConfigError(['REDIS_URL and DATABASE_URL: a worker process needs both (without REDIS_URL, stages run inside the server)']);
   }
   const orm = await createOrm({ target: { kind: 'postgres', url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX } });
+  const handlers = createHandlers();
+  const tools = await createToolLayer(toolLayerOptionsFromConfig(config, { orm, logger, metrics: new PlatformMetrics() }), handlers);
   const worker = new StageWorker({
-    redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, handlers: createHandlers(), inputs: new DbStageInputs(() => orm.em.getKnex()),
+    redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, handlers, inputs: new DbStageInputs(() => orm.em.getKnex()),
     logger, concurrency: config.WORKER_CONCURRENCY, lockMs: config.WORKER_LOCK_MS,
   });
   await worker.start();
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
     if (err) logger.error({ err }, 'worker stopping after an error');
     else logger.info({ signal }, 'worker stopping: finishing running attempts');
     await worker.close(10_000);
+    await tools.close();
     await orm.close();
   });
 }

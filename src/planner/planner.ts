@@ -10,6 +10,21 @@ import { WorkflowTemplateSchema, type StageTemplate, type WorkflowTemplate } fro
 /** Which handler kinds exist (the handler registry answers this). */
 export type KnownKinds = (kind: string) => boolean;
 
+/** Whether a tool reference (`name@range`) resolves in the tool registry. */
+export type KnownTools = (ref: string) => boolean;
+
+/** The tool references of a stage's `params.tools` (`"name@range"` or `{ "ref", "fallback" }`), each with where it is. */
+export function toolRefsOf(params: Record<string, unknown>): Array<{ ref: unknown; what: string }> {
+  const tools = params.tools;
+  if (tools === undefined) return [];
+  if (!Array.isArray(tools)) return [{ ref: tools, what: 'params.tools (must be a list)' }];
+  return tools.flatMap((t, i) => {
+    if (typeof t === 'string') return [{ ref: t, what: `tool ${t}` }];
+    const o = (t ?? {}) as { ref?: unknown; fallback?: unknown };
+    return [{ ref: o.ref, what: `tool ${String(o.ref)}` }, ...(o.fallback !== undefined ? [{ ref: o.fallback, what: `fallback tool ${String(o.fallback)} (params.tools[${i}])` }] : [])];
+  });
+}
+
 /** A condition may read a context field or anything inside one (`specs.format`). */
 function isKnownPath(path: string): boolean {
   return FIELD_PATHS.some((f) => path === f || path.startsWith(`${f}.`) || f.startsWith(`${path}.`));
@@ -20,7 +35,7 @@ function isKnownPath(path: string): boolean {
  * (stages, fallbacks and system steps), condition paths that name context fields. Every problem is
  * listed in `details.problems`; the message names the first ones. Returns the parsed template.
  */
-export function validateTemplate(input: unknown, knownKinds: KnownKinds): WorkflowTemplate {
+export function validateTemplate(input: unknown, knownKinds: KnownKinds, knownTools?: KnownTools): WorkflowTemplate {
   const template = parseOrThrow(WorkflowTemplateSchema, input, 'template');
   const problems: string[] = [];
   const ids = new Set<string>();
@@ -35,6 +50,11 @@ export function validateTemplate(input: unknown, knownKinds: KnownKinds): Workfl
     }
     if (!knownKinds(s.kind)) problems.push(`stage ${s.id} uses unknown handler ${s.kind}`);
     if (s.fallback && !knownKinds(s.fallback)) problems.push(`stage ${s.id} falls back to unknown handler ${s.fallback}`);
+    if (knownTools) {
+      for (const { ref, what } of toolRefsOf(s.params)) {
+        if (typeof ref !== 'string' || !knownTools(ref)) problems.push(`stage ${s.id} uses unknown ${typeof ref === 'string' ? what : `${what}: a tool reference must be "name@range"`}`);
+      }
+    }
     for (const path of s.when ? conditionPaths(s.when) : []) {
       if (!isKnownPath(path)) problems.push(`stage ${s.id}: condition reads ${path}, which is not a context field`);
     }

@@ -1,6 +1,6 @@
 import { contentHash } from '../domain/canonical-json.js';
 import { PlatformError } from '../domain/errors.js';
-import { validateTemplate, type KnownKinds } from './planner.js';
+import { validateTemplate, type KnownKinds, type KnownTools } from './planner.js';
 import type { WorkflowTemplate } from './template.js';
 
 /**
@@ -11,11 +11,12 @@ import type { WorkflowTemplate } from './template.js';
 export class TemplateRegistry {
   private readonly byName = new Map<string, Map<number, WorkflowTemplate>>();
 
-  constructor(private readonly knownKinds: KnownKinds) {}
+  /** @param knownTools when given, every `params.tools` reference must resolve (an unknown tool or version is named). */
+  constructor(private readonly knownKinds: KnownKinds, private readonly knownTools?: KnownTools) {}
 
   /** Validates and adds a template; returns the parsed template. */
   register(input: unknown): WorkflowTemplate {
-    const template = validateTemplate(input, this.knownKinds);
+    const template = validateTemplate(input, this.knownKinds, this.knownTools);
     const versions = this.byName.get(template.name) ?? new Map<number, WorkflowTemplate>();
     const existing = versions.get(template.version);
     if (existing && contentHash(existing) !== contentHash(template)) {
@@ -31,7 +32,7 @@ export class TemplateRegistry {
    * known templates.
    */
   resolve(ref: string): WorkflowTemplate {
-    const m = /^([a-z][a-z0-9-]*)(?:@([1-9][0-9]{0,6}))?$/.exec(ref);
+    const m = /^([a-z][a-z0-9_-]*)(?:@([1-9][0-9]{0,6}))?$/.exec(ref);
     const versions = m ? this.byName.get(m[1] ?? '') : undefined;
     const version = m?.[2] === undefined ? Math.max(...(versions?.keys() ?? [])) : Number(m[2]);
     const template = versions?.get(version);

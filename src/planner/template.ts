@@ -75,7 +75,7 @@ const SystemStepSchema = z.strictObject({
  * with null).
  */
 export const WorkflowTemplateSchema = z.strictObject({
-  name: z.string().min(1).max(100).regex(/^[a-z][a-z0-9-]*$/, 'a template name: lower-case letters, digits and "-"'),
+  name: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_-]*$/, 'a template name: lower-case letters, digits, "-" and "_"'),
   version: z.int().min(1).max(1_000_000),
   description: z.string().max(2000).default(''),
   stages: z.array(StageTemplateSchema).min(1).max(200),

@@ -15,7 +15,7 @@ export const StartRunBody = z.strictObject({
   mode: z.enum(RUN_MODES),
   tier: z.enum(RUN_TIERS).optional(),
   /** A workflow template: `name` (latest) or `name@version`. Default: campaign-content. */
-  template: z.string().max(120).regex(/^[a-z][a-z0-9-]*(@[1-9][0-9]*)?$/, 'a template reference such as "campaign-content" or "campaign-content@1"').optional(),
+  template: z.string().max(120).regex(/^[a-z][a-z0-9_-]*(@[1-9][0-9]*)?$/, 'a template reference such as "social_post" or "campaign-content@1"').optional(),
 });
 
 /** POST /v2/runs/:id/approve */

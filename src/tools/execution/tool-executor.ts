@@ -100,6 +100,20 @@ export class ToolExecutor {
     }
   }
 
+  /**
+   * Records a call refused before it reached a tool (a model asked for a tool it was not offered,
+   * or sent arguments that are not JSON): a `tool_call` row and its `tool.invoke` audit event, so
+   * every request for a tool leaves a trace.
+   */
+  async recordRefused(call: ToolInvocation, code: string, message: string): Promise<void> {
+    const failure = new ToolError(message, false, code);
+    const base = {
+      tenantId: call.tenantId, idempotencyKey: call.idempotencyKey, agent: call.agent ?? null, projectId: call.projectId ?? null,
+      runId: call.runId ?? null, stageId: call.stageId ?? null, inputHash: hashOf(call.input),
+    };
+    await this.recordFailure(call, this.deps.registry.find(call.ref, call.tenantId), base, { allowed: false, ruleId: null, reason: message }, failure, 0, performance.now());
+  }
+
   private async invokeOne(call: ToolInvocation, fallbackOf?: string): Promise<ToolInvocationResult> {
     const started = performance.now();
     const redactor = new Redactor();
@@ -180,7 +194,7 @@ export class ToolExecutor {
     call: ToolInvocation, tool: AnyTool | null, base: Omit<ToolCallRecord, 'tool' | 'version' | 'sideEffect' | 'provider' | 'outcome' | 'costUsd' | 'tries' | 'durationMs'>,
     decision: PermissionDecision, failure: ToolError, tries: number, started: number, fallbackOf?: string,
   ): Promise<void> {
-    const outcome = failure.code === 'TOOL_PERMISSION_DENIED' ? 'denied' : failure.code === 'TOOL_RATE_LIMITED' ? 'rate_limited' : 'error';
+    const outcome = failure.code === 'TOOL_PERMISSION_DENIED' || failure.code === 'TOOL_NOT_ALLOWED' ? 'denied' : failure.code === 'TOOL_RATE_LIMITED' ? 'rate_limited' : 'error';
     const { name, range } = parseToolRef(call.ref);
     const durationMs = Math.round(performance.now() - started);
     const checked = decision.reason !== 'not checked';
