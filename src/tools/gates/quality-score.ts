@@ -45,7 +45,8 @@ export function parseJudgeAnswer(content: string): { score: number; rationale: s
   if (!match) return null;
   try {
     const parsed = JSON.parse(match[0]) as { score?: unknown; rationale?: unknown; criteria?: unknown };
-    const score = typeof parsed.score === 'number' ? parsed.score : Number(parsed.score);
+    // A number, or a numeric string ("0.7"); Number() would read null, "", true and [0.5] as scores.
+    const score = typeof parsed.score === 'number' ? parsed.score : typeof parsed.score === 'string' && parsed.score.trim() !== '' ? Number(parsed.score) : NaN;
     if (!Number.isFinite(score) || score < 0 || score > 1) return null;
     const criteria: Record<string, number> = {};
     if (parsed.criteria && typeof parsed.criteria === 'object') {
