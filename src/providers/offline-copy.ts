@@ -95,7 +95,7 @@ function composeCopy(b: OfflineBrief, rework: Rework | undefined, baseWords: num
   const seed = hashString(stableStringify({ ...b, feedback: undefined }));
   const clean = (t: string): string => capitalize(scrubAvoid(tidy(t), b.avoid, [...(b.mustInclude ?? []), OFFLINE_MARKER]));
   const brand = b.brand?.trim() || 'our brand';
-  const audience = b.audience?.trim() || 'everyone';
+  const audience = (b.audience?.trim() || 'everyone').replace(/[.!?]+$/, '');
   const kind = kindOf(b);
   const energetic = rework?.energetic || /energ|excit|bold|upbeat|lively|playful/i.test(b.tone ?? '');
   const bang = energetic && !rework?.formal ? '!' : '.';

@@ -14,6 +14,10 @@ import { StageWorker } from '../../src/queue/bullmq-stage-worker.js';
 import { dropRedisPrefix as dropKeys } from '../../src/queue/bullmq-names.js';
 import { DbStageInputs } from '../../src/queue/db-stage-inputs.js';
 import { createEngine, createHandlers, type Engine } from '../../src/main/engine.js';
+import { createToolLayer, type ToolLayer, type ToolLayerOptions } from '../../src/main/tool-layer.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 
 /** The two execution adapters every scenario runs against. */
@@ -38,6 +42,8 @@ export interface TestPlatform {
   worker: StageWorker | null;
   prefix: string;
   logLines: Record<string, unknown>[];
+  /** The tool layer (agents, gates, artifacts) when the platform was started with `tools`. */
+  tools: ToolLayer | null;
   /** A tenant with an admin key. */
   tenant: (name?: string) => Promise<{ id: string; key: string }>;
   call: (key: string, opts: InjectOptions) => Promise<LightMyRequestResponse>;
@@ -55,6 +61,11 @@ export interface TestPlatformOptions {
   /** Reuse a database (restart scenarios); default: a new one. */
   db?: TestDatabase;
   prefix?: string;
+  /**
+   * Start the tool layer too (agents, review gates, consolidation, agency templates, tool and
+   * artifact routes), with these options; the data directory defaults to a temporary one.
+   */
+  tools?: Partial<Omit<ToolLayerOptions, 'orm' | 'logger'>>;
 }
 
 let seq = 0;
@@ -72,28 +83,41 @@ export async function startPlatform(opts: TestPlatformOptions): Promise<TestPlat
   });
   const logger = createLogger({ level: 'info', destination });
   const hostId = opts.hostId ?? `host-${prefix}`;
+  const metrics = new PlatformMetrics({ defaultMetrics: false });
+  const dataDir = opts.tools ? (opts.tools.dataDir ?? mkdtempSync(path.join(tmpdir(), 'vmp-tools-'))) : null;
+  const handlerRegistry = opts.tools ? createHandlers(opts.handlers ?? []) : null;
+  const tools = opts.tools && handlerRegistry && dataDir
+    ? await createToolLayer({ ...opts.tools, orm: db.orm, logger, metrics, dataDir, redisUrl: opts.adapter === 'bullmq' ? TEST_REDIS_URL : undefined, queuePrefix: prefix }, handlerRegistry)
+    : null;
   const makeEngine = (id: string) => createEngine({
     orm: db.orm, logger, hostId: id, redisUrl: opts.adapter === 'bullmq' ? TEST_REDIS_URL : undefined, queuePrefix: prefix,
-    handlers: opts.handlers ?? [], templates: opts.templates ?? [], metrics: new PlatformMetrics({ defaultMetrics: false }), leaseMs: 2000,
+    templates: opts.templates ?? [], metrics, leaseMs: 2000,
+    ...(tools && handlerRegistry ? { handlerRegistry, knownTools: (ref: string) => tools.registry.has(ref) } : { handlers: opts.handlers ?? [] }),
   });
   let engine = makeEngine(hostId);
   await engine.start();
   let worker: StageWorker | null = null;
   if (opts.adapter === 'bullmq') {
     worker = new StageWorker({
-      redisUrl: TEST_REDIS_URL, prefix, handlers: createHandlers(opts.handlers ?? []), inputs: new DbStageInputs(() => db.orm.em.getKnex()),
+      redisUrl: TEST_REDIS_URL, prefix, handlers: handlerRegistry ?? createHandlers(opts.handlers ?? []), inputs: new DbStageInputs(() => db.orm.em.getKnex()),
       logger, concurrency: 32,
     });
     await worker.start();
   }
   const build = async (e: Engine) => {
-    const api = await buildApi({ orm: db.orm, logger, version: 'test', runs: { service: e.service, templates: e.templates }, metrics: { registry: e.metrics.registry, beforeScrape: e.refreshGauges } });
+    const api = await buildApi({
+      orm: db.orm, logger, version: 'test', runs: { service: e.service, templates: e.templates }, metrics: { registry: e.metrics.registry, beforeScrape: e.refreshGauges },
+      ...(tools ? {
+        tools: { registry: tools.registry, governance: tools.governance, credentialSources: tools.credentialSources, sources: () => tools.sources(), circuits: () => tools.resilience.circuitStates() },
+        mcp: { executor: tools.executor }, artifacts: tools.store,
+      } : {}),
+    });
     await api.ready();
     return api;
   };
   let app = await build(engine);
   const platform: TestPlatform = {
-    adapter: opts.adapter, db, get engine() { return engine; }, get app() { return app; }, worker, prefix, logLines,
+    adapter: opts.adapter, db, get engine() { return engine; }, get app() { return app; }, worker, prefix, logLines, tools,
     tenant: async (name) => {
       const actor = { type: 'system', id: null, role: 'admin' } as const;
       const { tenant } = await createTenant(db.orm.em.fork(), name ?? `t${Date.now().toString(36)}-${++seq}`, actor);
@@ -113,7 +137,9 @@ export async function startPlatform(opts: TestPlatformOptions): Promise<TestPlat
       await app.close();
       await worker?.close(1000);
       await engine.stop();
+      await tools?.close();
       if (!opts.db) await db.close();
+      if (dataDir && !opts.tools?.dataDir) rmSync(dataDir, { recursive: true, force: true });
       if (opts.adapter === 'bullmq') await dropRedisPrefix(prefix);
     },
   };

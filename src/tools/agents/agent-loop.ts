@@ -18,7 +18,7 @@ export interface AgentLoopInput {
   projectId: string | null;
   runId: string;
   stageId: string;
-  /** `runId:stageId:attempt`: call `n` of the stage has idempotency key `${keyPrefix}:${n}`. */
+  /** The attempt key `runId:stageRunId:attempt`: call `n` of the attempt has idempotency key `${keyPrefix}:${n}`. */
   keyPrefix: string;
   signal: AbortSignal;
   tier: Tier;

@@ -102,7 +102,8 @@ export function agentHandler(role: AgentRole, deps: AgentDeps): StageHandler {
       const p = input.params;
       const channel = typeof p.channel === 'string' ? p.channel : null;
       const tier: Tier = typeof p.tier === 'string' && (TIERS as readonly string[]).includes(p.tier) ? (p.tier as Tier) : ((TIERS as readonly string[]).includes(facts.tier) ? (facts.tier as Tier) : 'standard');
-      const keyPrefix = `${input.runId}:${input.stageId}:${input.attempt}`;
+      // The attempt key (runId:stageRunId:attempt) names the stage in its round: a rework round calls anew.
+      const keyPrefix = input.key;
       const common = { tenantId: input.tenantId, projectId: facts.projectId, agent: role, runId: input.runId, stageId: input.stageId, signal: input.signal };
       let retrieved: string[] = [];
       if (role === 'researcher') {

@@ -94,7 +94,7 @@ async function judge(executor: ToolExecutor, input: StageHandlerInput, projectId
     : '- on-brief: serves the objectives and the audience\n- on-brand: the brand\'s tone and terms\n- clear: one idea, readable, with a call to action';
   const result = await executor.invoke({
     ref: 'llm.complete@^1', tenantId: input.tenantId, projectId, agent: 'judge', runId: input.runId, stageId: input.stageId,
-    idempotencyKey: `${input.runId}:${input.stageId}:${input.attempt}:judge:${stageId}`, signal: input.signal,
+    idempotencyKey: `${input.key}:judge:${stageId}`, signal: input.signal,
     input: {
       tier: 'economy',
       messages: [
