@@ -51,7 +51,9 @@ export function validateTemplate(input: unknown, knownKinds: KnownKinds, knownTo
     if (!knownKinds(s.kind)) problems.push(`stage ${s.id} uses unknown handler ${s.kind}`);
     if (s.fallback && !knownKinds(s.fallback)) problems.push(`stage ${s.id} falls back to unknown handler ${s.fallback}`);
     if (knownTools) {
-      for (const { ref, what } of toolRefsOf(s.params)) {
+      // A single ref that is not in a list would pass the ref check below, but agents read only lists.
+      if (s.params.tools !== undefined && !Array.isArray(s.params.tools)) problems.push(`stage ${s.id}: params.tools must be a list of tool references ("name@range" or { "ref", "fallback" })`);
+      else for (const { ref, what } of toolRefsOf(s.params)) {
         if (typeof ref !== 'string' || !knownTools(ref)) problems.push(`stage ${s.id} uses unknown ${typeof ref === 'string' ? what : `${what}: a tool reference must be "name@range"`}`);
       }
     }
