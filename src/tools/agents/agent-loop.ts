@@ -47,15 +47,15 @@ export interface AgentLoopResult {
 
 type Completion = z.output<typeof LlmCompleteOutput>;
 
-/** Failures of the model's tool requests that end the stage: the model asked for what it may not have. */
-const FATAL = new Set<string>(['UNKNOWN_TOOL', 'TOOL_PERMISSION_DENIED', 'TOOL_INPUT_INVALID', 'TOOL_CREDENTIAL_MISSING', TOOL_CALL_ERROR_CODES.notAllowed, TOOL_CALL_ERROR_CODES.unparsable, TOOL_CALL_ERROR_CODES.unsupported]);
-
 /**
  * The bounded function-calling loop of an agent: ask the model (through `llm.complete`, so the
  * call is governed and metered), run the tools it asks for through the executor, give it their
  * answers, and repeat until it answers without tool calls, within `maxSteps` model turns and
- * `maxCostUsd`. A request for an unknown, unoffered or forbidden tool, or with arguments that break
- * the tool's schema, fails the stage with that error (non-retryable; it is also in the audit).
+ * `maxCostUsd`. A tool call that fails (after the executor's retries and fallback) fails the stage
+ * with that error, naming the tool: an unknown, unoffered or forbidden tool, arguments that break
+ * the schema, an absent credential (non-retryable), or a tool that kept failing or answering
+ * outside its output schema (retryable: the stage's retry policy may try again). Every such call
+ * is in the audit.
  */
 export async function runAgentLoop(executor: ToolExecutor, input: AgentLoopInput): Promise<AgentLoopResult> {
   const offered = input.tools.map((t) => executor.registry.find(t.ref, input.tenantId)).filter((t) => t !== null);
@@ -90,8 +90,8 @@ export async function runAgentLoop(executor: ToolExecutor, input: AgentLoopInput
         await executor.recordRefused({ ...common, ref: f.tool ?? f.name, input: {}, idempotencyKey: `${input.keyPrefix}:${call - 1}:${f.toolCallId}` }, f.code === TOOL_CALL_ERROR_CODES.notAllowed ? 'TOOL_NOT_ALLOWED' : f.code, f.message);
       }
     }
-    const fatal = batch.failures.find((f) => FATAL.has(f.code));
-    if (fatal) throw new StageError(`${input.role} asked for tool ${fatal.name}: ${fatal.message}`, false);
+    const failed = batch.failures[0];
+    if (failed) throw new StageError(`${input.role} called tool ${failed.tool ?? failed.name}, which failed (${failed.code}): ${failed.message}`, failed.retryable);
     for (const t of completion.toolCalls) {
       const tool = executor.registry.find(t.name.includes('.') ? t.name : safeFromOpenAiName(t.name), input.tenantId);
       if (tool) used.add(`${tool.name}@${tool.version}`);
