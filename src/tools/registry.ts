@@ -44,7 +44,8 @@ export class ToolRegistry {
    */
   register(tool: AnyTool, origin: ToolOrigin = 'builtin', tenantId: string | null = null): void {
     if (!NAME.test(tool.name)) throw new Error(`tool name ${JSON.stringify(tool.name)} is invalid: lower-case letters, digits, ".", "-", "_"`);
-    if (!semver.valid(tool.version)) throw new Error(`tool ${tool.name}: version ${JSON.stringify(tool.version)} is not semver`);
+    // Exactly as semver spells it: `v1.0.0`, ` 1.0.0` or `1.0.0+build` would be a second 1.0.0 next to `1.0.0`.
+    if (semver.valid(tool.version) !== tool.version) throw new Error(`tool ${tool.name}: version ${JSON.stringify(tool.version)} is not semver (e.g. 1.0.0)`);
     const versions: Map<string, Entry> = this.tools.get(tool.name) ?? new Map<string, Entry>();
     const clash = [...versions.values()].some((e) => e.tool.version === tool.version && (e.tenantId === null || tenantId === null || e.tenantId === tenantId));
     if (clash) throw new Error(`tool ${tool.name}@${tool.version} is already registered${tenantId ? ` for tenant ${tenantId} or every tenant` : ''}`);
