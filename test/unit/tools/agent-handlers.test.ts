@@ -73,12 +73,19 @@ function setup(facts: RunFacts | null = runFacts()) {
   return { deps, store, provider, contexts };
 }
 
+/** An attempt of a stage; its key is the attempt key `runId:stageRunId:attempt` as the engine makes it (one StageRun per stage and round). */
 function input(stageId: string, params: Record<string, unknown>, over: Partial<StageHandlerInput> = {}): StageHandlerInput {
+  const round = over.round ?? 0;
+  const stageRunId = over.stageRunId ?? `sr-${stageId}-r${round}`;
+  const attempt = over.attempt ?? 1;
   return {
-    key: `${RUN}:sr-${stageId}:1`, tenantId: 't1', runId: RUN, stageId, stageRunId: `sr-${stageId}`, round: 0, attempt: 1, kind: 'agent',
+    key: `${RUN}:${stageRunId}:${attempt}`, tenantId: 't1', runId: RUN, stageId, stageRunId, round, attempt, kind: 'agent',
     params, context: CONTEXT, contextHash: 'hash1', upstream: {}, signal: new AbortController().signal, ...over,
   };
 }
+
+/** The idempotency key prefix of an attempt (round 0 unless said). */
+const attemptKey = (stageId: string, attempt = 1, round = 0) => `${RUN}:sr-${stageId}-r${round}:${attempt}`;
 
 const COPY_PARAMS = { role: 'copywriter', channel: 'instagram', deliverable: true };
 const asOutput = (o: JsonValue) => o as unknown as AgentOutput;
@@ -108,7 +115,7 @@ describe('agent handlers with the offline model', () => {
     expect(checkCompliance(out.content, brandBrief(CONTEXT), 'instagram').filter((i) => i.severity === 'error')).toEqual([]);
     // One model turn, through llm.complete, recorded with the stage's key and the run's project and role.
     expect(store.calls.map((c) => [c.tool, c.outcome, c.idempotencyKey, c.agent, c.projectId, c.runId, c.stageId])).toEqual([
-      ['llm.complete', 'ok', `${RUN}:copy-instagram:1:0`, 'copywriter', 'p1', RUN, 'copy-instagram'],
+      ['llm.complete', 'ok', `${attemptKey('copy-instagram')}:0`, 'copywriter', 'p1', RUN, 'copy-instagram'],
     ]);
   });
 
@@ -159,10 +166,10 @@ describe('agent handlers with the offline model', () => {
     const out = asOutput(result.output);
     expect(out).toMatchObject({ role: 'researcher', channel: null, deliverable: false, offline: true });
     const retrieval = store.calls.find((c) => c.tool === 'brand.knowledge');
-    expect(retrieval).toMatchObject({ version: '1.0.0', outcome: 'ok', idempotencyKey: `${RUN}:research:1:retrieve`, agent: 'researcher', runId: RUN, stageId: 'research' });
+    expect(retrieval).toMatchObject({ version: '1.0.0', outcome: 'ok', idempotencyKey: `${attemptKey('research')}:retrieve`, agent: 'researcher', runId: RUN, stageId: 'research' });
     expect((retrieval?.output as { results: unknown[] }).results.length).toBeGreaterThan(0);
     expect(contexts).toEqual([RUN]);
-    expect(store.calls.map((c) => c.idempotencyKey)).toEqual([`${RUN}:research:1:retrieve`, `${RUN}:research:1:0`]);
+    expect(store.calls.map((c) => c.idempotencyKey)).toEqual([`${attemptKey('research')}:retrieve`, `${attemptKey('research')}:0`]);
     // The retrieved passages reach the model: in the prompt and in the offline brief.
     const user = provider.requests[0]?.messages[1]?.content ?? '';
     expect(user).toContain('Retrieved knowledge:');
@@ -193,18 +200,25 @@ describe('agent handlers with the offline model', () => {
     const again = await handler.run({ ...stage, signal: new AbortController().signal });
     expect(again.output).toEqual(first.output);
     expect(provider.requests).toHaveLength(1);
+    const k = attemptKey('research');
     expect(store.calls.map((c) => [c.tool, c.idempotencyKey, c.outcome, c.audit.replayed])).toEqual([
-      ['brand.knowledge', `${RUN}:research:1:retrieve`, 'ok', false],
-      ['llm.complete', `${RUN}:research:1:0`, 'ok', false],
-      ['brand.knowledge', `${RUN}:research:1:retrieve`, 'error', true],
-      ['llm.complete', `${RUN}:research:1:0`, 'error', true],
+      ['brand.knowledge', `${k}:retrieve`, 'ok', false],
+      ['llm.complete', `${k}:0`, 'ok', false],
+      ['brand.knowledge', `${k}:retrieve`, 'error', true],
+      ['llm.complete', `${k}:0`, 'error', true],
     ]);
     expect(store.calls.filter((c) => c.tool === 'llm.complete' && c.outcome === 'ok')).toHaveLength(1);
-    // A new attempt has new keys: the model runs again.
-    await handler.run({ ...stage, attempt: 2 });
-    expect(provider.requests).toHaveLength(2);
-    expect(store.calls.filter((c) => c.outcome === 'ok').map((c) => c.idempotencyKey)).toEqual([
-      `${RUN}:research:1:retrieve`, `${RUN}:research:1:0`, `${RUN}:research:2:retrieve`, `${RUN}:research:2:0`,
+  });
+
+  it('a new attempt, or the stage in a rework round, has new keys: the model runs again', async () => {
+    const { deps, store, provider } = setup();
+    const handler = agentHandler('researcher', deps);
+    await handler.run(input('research', { role: 'researcher' }));
+    await handler.run(input('research', { role: 'researcher' }, { attempt: 2 }));
+    await handler.run(input('research', { role: 'researcher' }, { round: 1 }));
+    expect(provider.requests).toHaveLength(3);
+    expect(store.calls.filter((c) => c.tool === 'llm.complete').map((c) => [c.idempotencyKey, c.outcome])).toEqual([
+      [`${attemptKey('research', 1)}:0`, 'ok'], [`${attemptKey('research', 2)}:0`, 'ok'], [`${attemptKey('research', 1, 1)}:0`, 'ok'],
     ]);
   });
 

@@ -49,9 +49,12 @@ function draft(content: string, channel: string | null = 'instagram', deliverabl
   return { ...out };
 }
 
+/** A review attempt; its key is the attempt key `runId:stageRunId:attempt` as the engine makes it. */
 function input(upstream: Record<string, JsonValue>, over: Partial<StageHandlerInput> = {}): StageHandlerInput {
+  const stageRunId = over.stageRunId ?? 'sr-review';
+  const attempt = over.attempt ?? 1;
   return {
-    key: `${RUN}:sr-review:1`, tenantId: 't1', runId: RUN, stageId: '$review', stageRunId: 'sr-review', round: 0, attempt: 1, kind: 'review.gates',
+    key: `${RUN}:${stageRunId}:${attempt}`, tenantId: 't1', runId: RUN, stageId: '$review', stageRunId, round: 0, attempt, kind: 'review.gates',
     params: { minScore: 0.6 }, context: context(), contextHash: 'hash1', upstream, signal: new AbortController().signal, ...over,
   };
 }
@@ -101,7 +104,7 @@ describe('review.gates with the offline model (heuristic scorer)', () => {
     expect(result.costUsd).toBe(0);
     // The judge went through llm.complete (governed and recorded), keyed per attempt and draft.
     expect(store.calls.map((c) => [c.tool, c.outcome, c.agent, c.idempotencyKey])).toEqual([
-      ['llm.complete', 'ok', 'judge', `${RUN}:$review:1:judge:edit-instagram`],
+      ['llm.complete', 'ok', 'judge', `${RUN}:sr-review:1:judge:edit-instagram`],
     ]);
   });
 
