@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isStageError, type StageError } from '../../../src/contracts/execution.js';
+import { ToolError } from '../../../src/contracts/tool-errors.js';
 import { OpenAiCompatibleProvider } from '../../../src/providers/openai-compatible.provider.js';
 import type { ModelPrice } from '../../../src/providers/pricing.js';
 import { ProviderRouter } from '../../../src/providers/provider-router.js';
@@ -37,6 +38,13 @@ function crmUpdate(calls: unknown[]): AnyTool {
   };
 }
 
+/** A lookup whose upstream is down (a retryable failure, tried once). */
+const flakyLookup: AnyTool = {
+  name: 'stock.lookup', version: '1.0.0', description: 'Stock level of a product', sideEffect: 'read', policy: { maxAttempts: 1 },
+  input: z.object({ sku: z.string() }), output: z.object({ inStock: z.number() }),
+  execute: async () => { throw new ToolError('inventory service answered 503', true, 'UPSTREAM_5XX'); },
+};
+
 let server: FakeLlmServer;
 
 beforeAll(async () => {
@@ -59,6 +67,7 @@ function setup(opts: { stream?: boolean; prices?: Record<string, ModelPrice>; pe
   registry.register(llmCompleteTool(router));
   registry.register(brandKnowledgeTool(async (_t, runId) => (runId === RUN ? CONTEXT : null)));
   registry.register(crmUpdate(writes));
+  registry.register(flakyLookup);
   const store = new MemoryToolCallStore();
   const executor = new ToolExecutor({
     registry, store, rateLimiter: new MemoryRateLimiter(), resilience: new ToolResilience({ toolCall: () => {}, circuitState: () => {} }),
@@ -118,7 +127,7 @@ describe.each([false, true])('agent loop over the OpenAI-compatible provider (st
     server.enqueue(reply({ toolCalls: [{ id: 'call_9', name: 'web__search', arguments: '{"q":"boots"}' }] }, stream));
     const err = await stageError(loop());
     expect(err.retryable).toBe(false);
-    expect(err.message).toBe('researcher asked for tool web__search: tool web__search is not available to you; available: brand__knowledge');
+    expect(err.message).toBe('researcher called tool web.search, which failed (TOOL_NOT_ALLOWED): tool web__search is not available to you; available: brand__knowledge');
     expect(store.calls[1]).toMatchObject({
       tool: 'web.search', outcome: 'denied', errorCode: 'TOOL_NOT_ALLOWED', idempotencyKey: `${KEY}:1:call_9`, agent: 'researcher', runId: RUN,
       audit: { decision: 'deny', replayed: false },
@@ -131,7 +140,7 @@ describe.each([false, true])('agent loop over the OpenAI-compatible provider (st
     server.enqueue(reply({ toolCalls: [{ id: 'call_9', name: 'web__search', arguments: '{"q":"boots"}' }] }, stream));
     const err = await stageError(loop([{ ref: 'brand.knowledge@^1' }, { ref: 'web.search@^1' }]));
     expect(err.retryable).toBe(false);
-    expect(err.message).toMatch(/^researcher asked for tool web__search: unknown tool web\.search@\^1; known: /);
+    expect(err.message).toMatch(/^researcher called tool web\.search, which failed \(UNKNOWN_TOOL\): unknown tool web\.search@\^1; known: /);
     // Not offered to the model (it does not exist), but its call is still recorded.
     expect(server.requests[0]?.body.tools.map((t: { function: { name: string } }) => t.function.name)).toEqual(['brand__knowledge']);
     expect(store.calls[1]).toMatchObject({ tool: 'web.search', version: '^1', outcome: 'error', errorCode: 'UNKNOWN_TOOL', idempotencyKey: `${KEY}:1:0` });
@@ -142,7 +151,7 @@ describe.each([false, true])('agent loop over the OpenAI-compatible provider (st
     server.enqueue(reply({ toolCalls: [{ id: 'call_2', name: 'crm__update', arguments: '{"contactId":"c1","note":"hi"}' }] }, stream));
     const err = await stageError(denied.loop([{ ref: 'crm.update@^1' }]));
     expect(err.retryable).toBe(false);
-    expect(err.message).toBe('researcher asked for tool crm__update: tool crm.update is not permitted: write tools need a rule that allows them (none applies)');
+    expect(err.message).toBe('researcher called tool crm.update, which failed (TOOL_PERMISSION_DENIED): tool crm.update is not permitted: write tools need a rule that allows them (none applies)');
     expect(denied.writes).toEqual([]);
     expect(denied.store.calls[1]).toMatchObject({ tool: 'crm.update', outcome: 'denied', errorCode: 'TOOL_PERMISSION_DENIED', audit: { decision: 'deny' } });
 
@@ -161,7 +170,7 @@ describe.each([false, true])('agent loop over the OpenAI-compatible provider (st
     server.enqueue(reply(askKnowledge('{"query":42}'), stream));
     const err = await stageError(loop());
     expect(err.retryable).toBe(false);
-    expect(err.message).toMatch(/^researcher asked for tool brand__knowledge: input of brand\.knowledge@1\.0\.0 is invalid: query: /);
+    expect(err.message).toMatch(/^researcher called tool brand\.knowledge, which failed \(TOOL_INPUT_INVALID\): input of brand\.knowledge@1\.0\.0 is invalid: query: /);
     expect(store.calls[1]).toMatchObject({ tool: 'brand.knowledge', outcome: 'error', errorCode: 'TOOL_INPUT_INVALID' });
   });
 
@@ -169,8 +178,18 @@ describe.each([false, true])('agent loop over the OpenAI-compatible provider (st
     const { loop, store } = setup({ stream });
     server.enqueue(reply(askKnowledge('{"query": aud'), stream));
     const err = await stageError(loop());
-    expect(err.message).toMatch(/^researcher asked for tool brand__knowledge: arguments of brand__knowledge must be a JSON object/);
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/^researcher called tool brand\.knowledge, which failed \(TOOL_ARGUMENTS_UNPARSABLE\): arguments of brand__knowledge must be a JSON object/);
     expect(store.calls[1]).toMatchObject({ tool: 'brand.knowledge', outcome: 'error', errorCode: 'TOOL_ARGUMENTS_UNPARSABLE' });
+  });
+
+  it('fails the stage as retryable when a tool keeps failing with a retryable error', async () => {
+    const { loop, store } = setup({ stream });
+    server.enqueue(reply({ toolCalls: [{ id: 'call_5', name: 'stock__lookup', arguments: '{"sku":"boot-1"}' }] }, stream));
+    const err = await stageError(loop([{ ref: 'stock.lookup@^1' }]));
+    expect(err.retryable).toBe(true);
+    expect(err.message).toBe('researcher called tool stock.lookup, which failed (UPSTREAM_5XX): inventory service answered 503');
+    expect(store.calls[1]).toMatchObject({ tool: 'stock.lookup', outcome: 'error', errorCode: 'UPSTREAM_5XX', idempotencyKey: `${KEY}:1:0` });
   });
 
   it('fails the stage when the model keeps calling tools past maxSteps', async () => {
