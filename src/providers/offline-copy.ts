@@ -26,7 +26,8 @@ function reworkOf(b: OfflineBrief): Rework | undefined {
   if (last === undefined) return undefined;
   const all = items.join(' ').toLowerCase();
   return {
-    note: sentence(`Reworked (round ${items.length}) for feedback: ${firstSentence(last, 20)}`),
+    // Short, so the note never crowds out the copy within the channel's limits.
+    note: sentence(`Reworked (round ${items.length}): ${firstSentence(last.replace(/^[A-Za-z ]{1,20}:\s*/, ''), 10)}`),
     shorter: /short|concise|brief|tight|too long|trim|cut/.test(all),
     energetic: /energ|excit|punch|bold|lively|upbeat|fun/.test(all),
     formal: /formal|professional|serious|calm/.test(all),
@@ -119,7 +120,8 @@ function composeCopy(b: OfflineBrief, rework: Rework | undefined, baseWords: num
   if (kind === 'article') units.add(`${capitalize(b.task.trim())}: ${brand} walks you through it step by step.`, 7);
   units.add(pick(['Find out more today', `Discover ${brand} today`, 'Take the next step now'], seed, 'cta') + bang, 3);
   if (kind === 'email') units.add(`The ${brand} team`, 7);
-  if (rework) units.add(rework.note, 0);
+  // After the opening, before the rest: a tight budget keeps the copy's first line and the note.
+  if (rework) units.add(rework.note, 2.5);
   if (kind === 'social' && b.brand?.trim()) units.add(`#${brand.replace(/[^\p{L}\p{N}]+/gu, '')}`, 8);
   return finish(b, units, kind === 'social' ? ' ' : '\n', budget(b, rework, baseWords));
 }
@@ -136,7 +138,8 @@ function polishLines(draft: string): string[] {
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const raw of draft.split('\n')) {
-    let line = raw.split(OFFLINE_MARKER).join(' ').replace(/Reworked \(round \d+\) for feedback:.*$/, '');
+    // Drop an earlier rework note (its sentence only: on social channels the whole draft is one line).
+    let line = raw.split(OFFLINE_MARKER).join(' ').replace(/Reworked \(round \d+\):[^.!?…]*[.!?…]?/g, '');
     line = tidy(line.replace(/!{2,}/g, '!').replace(/\?{2,}/g, '?').replace(/(?<!\.)\.\.(?!\.)/g, '.'))
       .replace(/([.!?]\s+)(\p{Ll})/gu, (_, gap: string, letter: string) => gap + letter.toUpperCase());
     if (line === '' || seen.has(line.toLowerCase())) continue;
@@ -152,15 +155,22 @@ function dropBannedSentences(line: string, b: OfflineBrief): string {
   return line.split(/(?<=[.!?])\s+/).filter((s) => !banned(s)).join(' ');
 }
 
-function composeEdit(b: OfflineBrief, source: string, rework: Rework | undefined, baseWords: number | undefined): string {
+/**
+ * The editor's version of `source`. A "shorter" rework was already applied by the copywriter, so
+ * the editor keeps to `maxWords` rather than shortening again.
+ */
+function composeEdit(b: OfflineBrief, source: string, rework: Rework | undefined): string {
   const clean = (t: string): string => capitalize(scrubAvoid(dropBannedSentences(t, b), b.avoid, [...(b.mustInclude ?? []), OFFLINE_MARKER]));
   const units = new Units(clean);
-  if (rework) units.add(rework.note, -1);
   const lines = polishLines(source);
   const isTags = (line: string): boolean => /^(#[\p{L}\p{N}_]+\s*)+$/u.test(line);
-  [...lines.filter((l) => !isTags(l)), ...lines.filter(isTags)].forEach((line) => units.add(line, 0));
+  // Sentences are the units (a social draft is one line): a tight budget drops sentences, not the whole body.
+  const sentences = lines.filter((l) => !isTags(l)).flatMap((l) => l.split(/(?<=[.!?…])\s+(?=[\p{Lu}#])/u));
+  sentences.forEach((line, i) => units.add(line, i === 0 ? 0 : 2));
+  if (rework) units.add(rework.note, 1);
   if (rework?.energetic) units.add(`Let's go${rework.formal ? '.' : '!'}`, 1);
-  return finish(b, units, kindOf(b) === 'social' ? ' ' : '\n', budget(b, rework, baseWords));
+  lines.filter(isTags).forEach((line) => units.add(line, 2));
+  return finish(b, units, kindOf(b) === 'social' ? ' ' : '\n', b.maxWords);
 }
 
 /**
@@ -169,7 +179,5 @@ function composeEdit(b: OfflineBrief, source: string, rework: Rework | undefined
  */
 export function editCopy(b: OfflineBrief): string {
   const source = [...(b.upstream ?? [])].reverse().find((u) => u.trim() !== '') ?? writeCopy({ ...b, feedback: undefined });
-  const base = composeEdit(b, source, undefined, undefined);
-  const rework = reworkOf(b);
-  return rework ? composeEdit(b, source, rework, countWords(base)) : base;
+  return composeEdit(b, source, reworkOf(b));
 }

@@ -27,7 +27,7 @@ import type { CompletionRequest, CompletionResponse, LlmProvider, OfflineBrief }
  * Guarantees of `copywriter` and `editor`: every `mustInclude` phrase appears verbatim (hashtags
  * among them on a hashtag line); no `avoid` term appears, ignoring case (a word containing it is
  * dropped whole, also from upstream and retrieved text woven in); limits as above; the brand name
- * and tone are used; `feedback` visibly reworks the draft (a "Reworked (round n) for feedback: …"
+ * and tone are used; `feedback` visibly reworks the draft (a "Reworked (round n): …"
  * line, and "shorter" / "more energy" / "more formal" feedback changes length and style). On a
  * conflict, required phrases and the marker win: they are never cut, so a `maxWords` smaller than
  * they need, or an `avoid` term inside a required phrase, cannot be honoured.
