@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -8,128 +7,14 @@ import { ErrorCode, McpError, type CallToolResult, type Tool as McpTool } from '
 import { z } from 'zod';
 import { NonRetryableToolError, ToolError } from '../../contracts/tool-errors.js';
 import type { Logger } from '../../observability/logger.js';
-import type { Orm } from '../../persistence/orm.js';
-import { findTenant } from '../../persistence/repositories/tenant.repository.js';
 import type { ToolOrigin, ToolRegistry } from '../registry.js';
 import type { AnyTool, SideEffect, ToolDefinition } from '../tool.js';
 import { zodFromJsonSchema } from './json-schema.js';
 import { sanitiseNameSegment } from './names.js';
 
-// ---------------------------------------------------------------------------------------------
-// Configuration
-// ---------------------------------------------------------------------------------------------
+import { McpServerConfigSchema, type McpServerConfig } from './mcp-config.js';
 
-/** Server names: they become part of tool names (`mcp.<server>.<tool>`) and origins. */
-const SERVER_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-const serverName = z.string().regex(SERVER_NAME, 'lower-case letters, digits, "-" and "_", at most 32, starting with a letter or digit');
-const stringMap = z.record(z.string().min(1).max(200), z.string().max(8000));
-
-const stdioFields = {
-  name: serverName,
-  transport: z.literal('stdio'),
-  command: z.string().min(1).max(1000),
-  args: z.array(z.string().max(4000)).max(100).optional(),
-  env: stringMap.optional(),
-  cwd: z.string().min(1).max(1000).optional(),
-};
-const httpFields = {
-  name: serverName,
-  transport: z.literal('http'),
-  url: z.url({ protocol: /^https?$/ }),
-  headers: stringMap.optional(),
-};
-
-/** How to reach an MCP server: a process speaking stdio, or a streamable HTTP endpoint. */
-export const McpServerConfigSchema = z.discriminatedUnion('transport', [z.strictObject(stdioFields), z.strictObject(httpFields)]);
-export type McpServerConfig = z.infer<typeof McpServerConfigSchema>;
-
-const entryFields = {
-  /** A tenant id, a tenant name, or `*` (every tenant sees the tools). */
-  tenant: z.string().min(1).max(200),
-  /** The version the server's tools get in the registry (default 1.0.0). */
-  version: z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'a semver version like 1.0.0').optional(),
-  /** Time allowed to connect and per call (default 30 s). */
-  timeoutMs: z.number().int().min(100).max(600_000).optional(),
-};
-
-/** One entry of the MCP servers file. */
-export const McpServerEntrySchema = z.discriminatedUnion('transport', [
-  z.strictObject({ ...entryFields, ...stdioFields }),
-  z.strictObject({ ...entryFields, ...httpFields }),
-]);
-export type McpServerEntry = z.infer<typeof McpServerEntrySchema>;
-
-/** The MCP servers file is not usable; the message names the file, the entry and what is wrong. */
-export class McpConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'McpConfigError';
-  }
-}
-
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-function expandEnv(values: Record<string, string> | undefined, env: NodeJS.ProcessEnv, where: string): Record<string, string> | undefined {
-  if (!values) return undefined;
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) {
-    out[key] = value.replace(ENV_REF, (_m, name: string) => {
-      const v = env[name];
-      if (v === undefined) throw new McpConfigError(`${where}: ${key} refers to \${${name}}, which is not set in the environment`);
-      return v;
-    });
-  }
-  return out;
-}
-
-/**
- * Reads the MCP servers file: a JSON array of `{tenant, name, transport: 'stdio', command, args?,
- * env?, cwd?}` or `{tenant, name, transport: 'http', url, headers?}` (plus optional `version` and
- * `timeoutMs`). `${VAR}` in `env` and `headers` values is replaced from the environment, so secrets
- * stay out of the file. Throws {@link McpConfigError} naming the entry (index and name) and the
- * field at fault; a (tenant, name) pair may appear once.
- */
-export async function loadMcpServersConfig(filePath: string, env: NodeJS.ProcessEnv = process.env): Promise<McpServerEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(filePath, 'utf8');
-  } catch (err) {
-    throw new McpConfigError(`MCP servers file ${filePath} cannot be read: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new McpConfigError(`MCP servers file ${filePath} is not valid JSON: ${(err as Error).message}`);
-  }
-  return parseMcpServersConfig(json, `MCP servers file ${filePath}`, env);
-}
-
-/** Validates the content of an MCP servers file (see {@link loadMcpServersConfig}). */
-export function parseMcpServersConfig(json: unknown, source = 'MCP servers config', env: NodeJS.ProcessEnv = process.env): McpServerEntry[] {
-  if (!Array.isArray(json)) throw new McpConfigError(`${source} must be a JSON array of servers`);
-  const seen = new Set<string>();
-  return json.map((raw: unknown, index) => {
-    const label = typeof raw === 'object' && raw !== null && typeof (raw as { name?: unknown }).name === 'string' ? ` (${JSON.stringify((raw as { name: string }).name)})` : '';
-    const where = `${source}: entry ${index}${label}`;
-    const parsed = McpServerEntrySchema.safeParse(raw);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(entry)'}: ${i.message}`).join('; ');
-      throw new McpConfigError(`${where} is invalid: ${problems}`);
-    }
-    const entry = parsed.data;
-    const key = `${entry.tenant}\u0000${entry.name}`;
-    if (seen.has(key)) throw new McpConfigError(`${where}: server ${entry.name} is configured twice for tenant ${entry.tenant}`);
-    seen.add(key);
-    return entry.transport === 'stdio'
-      ? { ...entry, env: expandEnv(entry.env, env, where) }
-      : { ...entry, headers: expandEnv(entry.headers, env, where) };
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Connection
-// ---------------------------------------------------------------------------------------------
+export type { McpServerConfig, McpServerEntry } from './mcp-config.js';
 
 /** Options of {@link connectMcpServer}. */
 export interface McpConnectOptions {
@@ -245,7 +130,8 @@ function describeTarget(c: McpServerConfig): string {
   return c.transport === 'http' ? c.url : [c.command, ...(c.args ?? [])].join(' ');
 }
 
-function errorText(err: unknown): string {
+/** The message of any thrown value. */
+export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -389,91 +275,4 @@ export async function registerMcpTools(registry: ToolRegistry, connection: McpCo
     throw err;
   }
   return definitions.map((d, i) => ({ name: d.name, mcpName: tools[i]?.name ?? d.name, version, sideEffect: d.sideEffect }));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Start-up
-// ---------------------------------------------------------------------------------------------
-
-/** How a configured server came up. */
-export interface McpServerStatus {
-  name: string;
-  /** The tenant as configured (id, name or `*`). */
-  tenant: string;
-  /** The tenant it resolved to (null: every tenant, or not resolved). */
-  tenantId: string | null;
-  status: 'connected' | 'failed';
-  error?: string;
-  /** Tools registered. */
-  tools: number;
-  toolNames: string[];
-}
-
-/** Options of {@link McpRegistrar}. */
-export interface McpRegistrarOptions {
-  /** Resolves a configured tenant (id or name) to its id; null when unknown. Default: the value is the id. */
-  resolveTenant?: (tenant: string) => Promise<string | null>;
-  /** Default time allowed to connect and per call (an entry's `timeoutMs` wins). Default 30 s. */
-  timeoutMs?: number;
-  logger?: Logger;
-}
-
-/** A tenant resolver on the platform database: tenant id or name → id. */
-export function tenantResolverFromOrm(orm: Orm): (tenant: string) => Promise<string | null> {
-  return async (tenant) => (await findTenant(orm.em.fork(), tenant))?.id ?? null;
-}
-
-/**
- * Connects every configured MCP server at start-up and registers its tools; a server that fails
- * is reported (status `failed` with the error) and the others still come up. `close()` closes
- * every connection and unregisters its tools.
- */
-export class McpRegistrar {
-  private readonly connections = new Map<string, { connection: McpConnection; origin: ToolOrigin }>();
-  private statuses: McpServerStatus[] = [];
-
-  constructor(private readonly registry: ToolRegistry, private readonly opts: McpRegistrarOptions = {}) {}
-
-  /** Connects the servers (in parallel); never throws. */
-  async start(entries: readonly McpServerEntry[]): Promise<McpServerStatus[]> {
-    this.statuses = await Promise.all(entries.map((e) => this.startOne(e)));
-    for (const s of this.statuses) {
-      if (s.status === 'connected') this.opts.logger?.info({ mcpServer: s.name, tenant: s.tenant, tools: s.tools }, 'MCP server connected');
-      else this.opts.logger?.error({ mcpServer: s.name, tenant: s.tenant, error: s.error }, 'MCP server failed to start; its tools are not available');
-    }
-    return this.statuses;
-  }
-
-  private async startOne(entry: McpServerEntry): Promise<McpServerStatus> {
-    const base = { name: entry.name, tenant: entry.tenant, tenantId: null as string | null };
-    let connection: McpConnection | null = null;
-    try {
-      const tenantId = entry.tenant === '*' ? null : await (this.opts.resolveTenant ?? (async (t: string) => t))(entry.tenant);
-      if (entry.tenant !== '*' && !tenantId) throw new Error(`unknown tenant ${entry.tenant}`);
-      base.tenantId = tenantId;
-      const { tenant: _t, version, timeoutMs, ...config } = entry;
-      connection = await connectMcpServer(config, { timeoutMs: timeoutMs ?? this.opts.timeoutMs, logger: this.opts.logger });
-      const registered = await registerMcpTools(this.registry, connection, { tenantId, version });
-      this.connections.set(mcpOrigin(entry.name, tenantId), { connection, origin: mcpOrigin(entry.name, tenantId) });
-      return { ...base, status: 'connected', tools: registered.length, toolNames: registered.map((r) => r.name) };
-    } catch (err) {
-      await connection?.close();
-      return { ...base, status: 'failed', error: errorText(err), tools: 0, toolNames: [] };
-    }
-  }
-
-  /** The status of every configured server, as of start-up. */
-  status(): McpServerStatus[] {
-    return [...this.statuses];
-  }
-
-  /** Closes every connection and unregisters its tools. */
-  async close(): Promise<void> {
-    const all = [...this.connections.values()];
-    this.connections.clear();
-    await Promise.all(all.map(async ({ connection, origin }) => {
-      this.registry.unregisterOrigin(origin);
-      await connection.close();
-    }));
-  }
 }

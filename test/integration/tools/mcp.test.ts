@@ -16,10 +16,9 @@ import { issueApiKey } from '../../../src/persistence/repositories/api-key.repos
 import { createTenant } from '../../../src/persistence/repositories/tenant.repository.js';
 import { createPermission } from '../../../src/persistence/repositories/tool-governance.repository.js';
 import { createScope } from '../../../src/persistence/scope.js';
-import {
-  connectMcpServer, loadMcpServersConfig, McpConfigError, McpRegistrar, parseMcpServersConfig, registerMcpTools, tenantResolverFromOrm,
-  type McpConnection, type McpServerEntry,
-} from '../../../src/tools/adapters/mcp-client.adapter.js';
+import { connectMcpServer, registerMcpTools, type McpConnection } from '../../../src/tools/adapters/mcp-client.adapter.js';
+import { loadMcpServersConfig, McpConfigError, parseMcpServersConfig, type McpServerEntry } from '../../../src/tools/adapters/mcp-config.js';
+import { McpRegistrar, tenantResolverFromOrm } from '../../../src/tools/adapters/mcp-registrar.js';
 import { CredentialResolver } from '../../../src/tools/governance/credentials.js';
 import { CachedGovernanceSource, StaticGovernanceSource, type GovernanceSnapshot, type GovernanceSource } from '../../../src/tools/governance/governance-source.js';
 import { MemoryRateLimiter } from '../../../src/tools/governance/rate-limiter.js';
