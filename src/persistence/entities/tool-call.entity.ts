@@ -2,8 +2,8 @@ import { EntitySchema, type Ref } from '@mikro-orm/core';
 import { tenantFilter } from './tenant-scope.js';
 import { Tenant } from './tenant.entity.js';
 
-/** How a tool call ended. */
-export type ToolCallOutcome = 'ok' | 'error' | 'denied' | 'rate_limited';
+/** How a tool call ended; `replayed`: answered with the result recorded for its key (the tool did not run). */
+export type ToolCallOutcome = 'ok' | 'error' | 'denied' | 'rate_limited' | 'replayed';
 
 /**
  * One finished tool call, keyed by its idempotency key (`runId:stageId:attempt:callIndex`): its

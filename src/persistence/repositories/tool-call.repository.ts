@@ -65,13 +65,13 @@ export async function recordToolCall(orm: Orm, call: ToolCallRecord, audit: Tool
   }
 }
 
-/** Cost and calls of a tenant's tool calls, by run (or for one run). */
+/** Cost and calls of a tenant's tool calls, by tool (or for one run); replays are not calls (the tool did not run). */
 export async function toolUsage(orm: Orm, tenantId: string, runId?: string): Promise<Array<{ tool: string; calls: number; costUsd: number; inputTokens: number; outputTokens: number }>> {
   const em = tenantEm(orm, tenantId);
   const rows = await em.getConnection().execute<Array<{ tool: string; calls: string; cost: number; input: string; output: string }>>(
     `select tool || '@' || version as tool, count(*) as calls, coalesce(sum(cost_usd), 0) as cost,
             coalesce(sum(input_tokens), 0) as input, coalesce(sum(output_tokens), 0) as output
-       from tool_call where tenant_id = ? ${runId ? 'and run_id = ?' : ''} group by 1 order by 1`,
+       from tool_call where tenant_id = ? and outcome <> 'replayed' ${runId ? 'and run_id = ?' : ''} group by 1 order by 1`,
     runId ? [tenantId, runId] : [tenantId],
   );
   return rows.map((r) => ({ tool: r.tool, calls: Number(r.calls), costUsd: Number(r.cost), inputTokens: Number(r.input), outputTokens: Number(r.output) }));

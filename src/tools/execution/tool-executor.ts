@@ -182,8 +182,8 @@ export class ToolExecutor {
     await this.deps.store.record({
       tenantId: call.tenantId, idempotencyKey: call.idempotencyKey, agent: call.agent ?? null, projectId: call.projectId ?? null,
       runId: call.runId ?? null, stageId: call.stageId ?? null, inputHash: hashOf(call.input),
-      tool: recorded.tool, version: recorded.version, sideEffect: tool.sideEffect, provider: providerOf(tool), outcome: 'error',
-      errorCode: 'TOOL_REPLAYED', error: 'answered with the result recorded for this idempotency key; the tool did not run',
+      tool: recorded.tool, version: recorded.version, sideEffect: tool.sideEffect, provider: providerOf(tool), outcome: 'replayed',
+      errorCode: null, error: null,
       outputHash: hashOf(recorded.output), output: null, costUsd: 0, inputTokens: null, outputTokens: null, model: null, tries: 0, durationMs,
     }, { decision: 'allow', ruleId: decision.ruleId, reason: decision.reason, replayed: true, ...(fallbackOf ? { fallbackOf } : {}) });
     this.metrics.toolCall(`${recorded.tool}@${recorded.version}`, 'replayed', durationMs / 1000, 0);

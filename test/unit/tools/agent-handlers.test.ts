@@ -204,8 +204,8 @@ describe('agent handlers with the offline model', () => {
     expect(store.calls.map((c) => [c.tool, c.idempotencyKey, c.outcome, c.audit.replayed])).toEqual([
       ['brand.knowledge', `${k}:retrieve`, 'ok', false],
       ['llm.complete', `${k}:0`, 'ok', false],
-      ['brand.knowledge', `${k}:retrieve`, 'error', true],
-      ['llm.complete', `${k}:0`, 'error', true],
+      ['brand.knowledge', `${k}:retrieve`, 'replayed', true],
+      ['llm.complete', `${k}:0`, 'replayed', true],
     ]);
     expect(store.calls.filter((c) => c.tool === 'llm.complete' && c.outcome === 'ok')).toHaveLength(1);
   });
