@@ -53,6 +53,8 @@ export const BrandData = z.strictObject({
     .strictObject({
       bannedTerms: TermList.default([]),
       requiredDisclaimers: z.array(LongText).max(20).default([]),
+      /** The least quality score (0..1) the review's judge must give every deliverable; raises the template's threshold. */
+      minQualityScore: z.number().min(0).max(1).optional(),
     })
     .prefault({}),
   locale: Locale.optional(),

@@ -46,6 +46,7 @@ export const CONTEXT_FIELDS = {
   'positioning.category': { owner: 'brand', source: 'positioning.category', schema: ShortText },
   'rules.bannedTerms': { owner: 'brand', source: 'rules.bannedTerms', schema: TermList },
   'rules.requiredDisclaimers': { owner: 'brand', source: 'rules.requiredDisclaimers', schema: z.array(LongText).max(20) },
+  'rules.minQualityScore': { owner: 'brand', source: 'rules.minQualityScore', schema: z.number().min(0).max(1) },
   locale: { owner: 'brand', source: 'locale', schema: Locale },
   'campaign.name': { owner: 'campaign', source: 'name', lock: 'fixed', schema: ShortText },
   objectives: { owner: 'campaign', source: 'objectives', schema: z.array(LongText).max(20) },

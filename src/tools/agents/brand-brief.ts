@@ -10,6 +10,8 @@ export interface BrandBrief {
   avoidTerms: string[];
   bannedTerms: string[];
   disclaimers: string[];
+  /** The brand's least quality score for deliverables (null: the template's threshold alone). */
+  minQualityScore: number | null;
   positioning: string | null;
   audience: string | null;
   differentiators: string[];
@@ -47,6 +49,7 @@ export function brandBrief(context: Record<string, unknown>): BrandBrief {
     avoidTerms: strs(voice.avoidTerms),
     bannedTerms: strs(rules.bannedTerms),
     disclaimers: strs(rules.requiredDisclaimers),
+    minQualityScore: typeof rules.minQualityScore === 'number' ? rules.minQualityScore : null,
     positioning: str(positioning.statement),
     audience: str(positioning.audience),
     differentiators: strs(positioning.differentiators),

@@ -41,7 +41,7 @@ const DEFAULT_MIN_SCORE = 0.6;
  * brand compliance (banned terms, disclaimers, claims, channel length and hashtags, the task's word
  * range) and a quality score: an LLM judge scores the draft overall and per task criterion (the
  * rubric); each criterion with a `minScore` must reach it, and the overall score must reach the
- * template's `minScore` (default 0.6). With the offline model (or an unreadable answer) the
+ * higher of the template's `minScore` (default 0.6) and the brand's `rules.minQualityScore`. With the offline model (or an unreadable answer) the
  * heuristic scorer gives the overall score and criteria are reported as not scored. The gate
  * report is the stage output; its verdict decides rework, approval or failure.
  */
@@ -53,7 +53,7 @@ export function reviewHandler(deps: ReviewDeps): StageHandler {
       const b = brandBrief(input.context);
       const p = input.params;
       const claims = Array.isArray(p.claims) ? p.claims.filter((c): c is string => typeof c === 'string') : DEFAULT_RISKY_CLAIMS;
-      const threshold = typeof p.minScore === 'number' ? p.minScore : DEFAULT_MIN_SCORE;
+      const threshold = Math.max(typeof p.minScore === 'number' ? p.minScore : DEFAULT_MIN_SCORE, b.minQualityScore ?? 0);
       const deliverables = Object.entries(input.upstream).flatMap(([id, o]) => (isAgentOutput(o) && o.deliverable ? [[id, o] as const] : []));
       const facts = await deps.facts(input.runId);
       let cost = 0;

@@ -10,7 +10,7 @@ describe('the context field catalog', () => {
     const ranks = FIELD_PATHS.map((p) => LEVELS.indexOf(CONTEXT_FIELDS[p].owner));
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     expect(FIELD_PATHS[0]).toBe('identity.name');
-    expect(FIELD_PATHS).toHaveLength(26);
+    expect(FIELD_PATHS).toHaveLength(27);
   });
 
   it('locks exactly the identity fields (identity) and the record names (fixed)', () => {

@@ -132,6 +132,15 @@ describe('review.gates with the offline model (heuristic scorer)', () => {
     expect(result.summary?.gate?.score).toBeCloseTo(0.6, 10);
   });
 
+  it('raises the threshold to the brand policy\'s rules.minQualityScore when it is higher than the template\'s', async () => {
+    const { handler } = setup(new OfflineProvider());
+    const plain = 'Our boots last for years on rocky paths and muddy tracks alike. Prices valid while stocks last.';
+    const ctx = context({ rules: { bannedTerms: ['cheap'], requiredDisclaimers: ['Prices valid while stocks last.'], minQualityScore: 0.7 } });
+    const result = await handler.run(input({ 'edit-ads': draft(plain, 'ads') }, { params: { minScore: 0.5 }, context: ctx }));
+    expect(report(result.output)).toMatchObject({ passed: false, threshold: 0.7 });
+    expect(result.summary?.gate?.notes).toMatch(/below the threshold 0\.70/);
+  });
+
   it('reports task criteria with a minimum as not scored (a warning, the gate still passes)', async () => {
     const { handler } = setup(new OfflineProvider());
     const ctx = context({ qualityCriteria: [{ id: 'clarity', description: 'Easy to read', minScore: 0.7 }, { id: 'fresh', description: 'Not a cliché' }] });
