@@ -103,6 +103,8 @@ export interface ToolCallBatchContext {
   signal?: AbortSignal;
   /** The refs (`name` or `name@range`) the agent may use; absent: any tool the tenant may call. */
   allowed?: readonly string[];
+  /** The tool to call instead, by allowed ref, when a tool fails with a retryable error after its retries. */
+  fallbacks?: Readonly<Record<string, string>>;
 }
 
 /** A call that came back as an error message to the model. */
@@ -187,6 +189,7 @@ export async function executeToolCalls(
       const result = await executor.invoke({
         ref, input: call.arguments, tenantId: context.tenantId, projectId: context.projectId ?? null, agent: context.agent ?? null,
         runId: context.runId ?? null, stageId: context.stageId ?? null, idempotencyKey: `${context.keyPrefix}:${index}`, signal: context.signal,
+        ...(context.fallbacks?.[ref] ? { fallback: context.fallbacks[ref] } : {}),
       });
       messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(result.output ?? null) });
     } catch (err) {

@@ -61,6 +61,7 @@ export async function runAgentLoop(executor: ToolExecutor, input: AgentLoopInput
   const offered = input.tools.map((t) => executor.registry.find(t.ref, input.tenantId)).filter((t) => t !== null);
   const specs = offered.length ? toToolSpecs(offered) : undefined;
   const messages = [...input.messages];
+  const toolFallbacks: Record<string, string> = Object.fromEntries(input.tools.flatMap((t) => (t.fallback ? [[t.ref, t.fallback]] : [])));
   const used = new Set<string>();
   const fallbacks: string[] = [];
   let cost = 0;
@@ -83,7 +84,7 @@ export async function runAgentLoop(executor: ToolExecutor, input: AgentLoopInput
     }
     messages.push({ role: 'assistant', content: completion.content, toolCalls: completion.toolCalls });
     const batch = await executeToolCalls(executor, completion.toolCalls, {
-      ...common, keyPrefix: `${input.keyPrefix}:${call++}`, allowed: input.tools.map((t) => t.ref),
+      ...common, keyPrefix: `${input.keyPrefix}:${call++}`, allowed: input.tools.map((t) => t.ref), fallbacks: toolFallbacks,
     });
     for (const f of batch.failures) {
       if (f.code === TOOL_CALL_ERROR_CODES.notAllowed || f.code === TOOL_CALL_ERROR_CODES.unparsable || f.code === TOOL_CALL_ERROR_CODES.unsupported) {

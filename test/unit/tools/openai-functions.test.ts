@@ -8,6 +8,7 @@ import { StaticGovernanceSource, type GovernanceSnapshot } from '../../../src/to
 import { MemoryRateLimiter } from '../../../src/tools/governance/rate-limiter.js';
 import { ToolResilience } from '../../../src/tools/execution/resilience.js';
 import { MemoryToolCallStore } from '../../../src/tools/execution/tool-call-store.js';
+import { ToolError } from '../../../src/contracts/tool-errors.js';
 import { ToolExecutor } from '../../../src/tools/execution/tool-executor.js';
 import { ToolRegistry } from '../../../src/tools/registry.js';
 import type { AnyTool } from '../../../src/tools/tool.js';
@@ -93,6 +94,17 @@ describe('executeToolCalls', () => {
       ['web.search', '2.0.0', 'ok', 'run1:research:1:0:0', 'researcher'],
       ['web.search', '2.0.0', 'ok', 'run1:research:1:0:1', 'researcher'],
     ]);
+  });
+
+  it('calls the fallback the stage names for an allowed tool that keeps failing', async () => {
+    const { registry, executor, store } = setup();
+    registry.register({ ...search, name: 'web.flaky', execute: async () => { throw new ToolError('HTTP 503', true); } });
+    const { messages, failures } = await executeToolCalls(executor, [{ id: 'c1', name: 'web__flaky', arguments: { query: 'boots' } }], {
+      ...ctx, allowed: ['web.flaky@^1'], fallbacks: { 'web.flaky@^1': 'web.search@^1' },
+    });
+    expect(failures).toEqual([]);
+    expect(messages[0]?.content).toBe(JSON.stringify({ hits: ['result for boots'] }));
+    expect(store.calls.map((c) => [c.tool, c.outcome])).toEqual([['web.flaky', 'error'], ['web.search', 'ok']]);
   });
 
   it('resolves an allowed ref with its range', async () => {
