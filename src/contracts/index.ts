@@ -7,3 +7,4 @@ export * from './execution.js';
 export * from './http/runs.js';
 export * from './http/artifacts.js';
 export * from './http/tools.js';
+export * from './realtime.js';
