@@ -8,6 +8,7 @@ import { Migration20261125190000 } from './Migration20261125190000.js';
 import { Migration20261125191000 } from './Migration20261125191000.js';
 import { Migration20261125192000 } from './Migration20261125192000.js';
 import { Migration20261125193151 } from './Migration20261125193151.js';
+import { Migration20261125204200 } from './Migration20261125204200.js';
 
 /**
  * Every migration, in order. Migrations are append-only: never edit one that has landed, add a new
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125191000_outbox_in_timeline', class: Migration20261125191000 },
   { name: 'Migration20261125192000_succeeded_stages_from_results', class: Migration20261125192000 },
   { name: 'Migration20261125193151_tools_and_artifacts', class: Migration20261125193151 },
+  { name: 'Migration20261125204200_knowledge', class: Migration20261125204200 },
 ];

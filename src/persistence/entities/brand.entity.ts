@@ -7,6 +7,8 @@ import { VersionRow, VersionedHead, headProperties, versionProperties } from './
 /** A brand's head row; its content lives in {@link BrandVersion}. */
 export class Brand extends VersionedHead {
   project!: Ref<Project>;
+  /** Set when the brand was deleted: it is gone from the API and its knowledge is purged. */
+  deletedAt?: Date | null;
 }
 
 /** One immutable version of a brand's content. */
@@ -22,6 +24,7 @@ export const BrandSchema = new EntitySchema<Brand>({
   properties: {
     ...headProperties(),
     project: { kind: 'm:1', entity: () => Project, ref: true },
+    deletedAt: { type: 'datetime', nullable: true },
   },
 });
 

@@ -9,6 +9,7 @@ import { ProjectSchema, TenantSchema } from './tenant.entity.js';
 import { CommandRecordSchema, RunEventSchema, RunHostSchema, StageResultSchema } from './run-records.entity.js';
 import { StageRunSchema, WorkflowRunSchema } from './workflow-run.entity.js';
 import { ToolCallSchema } from './tool-call.entity.js';
+import { KnowledgeChunkSchema, KnowledgePolicySchema, LearningSchema } from './knowledge.entity.js';
 import { ToolCredentialRefSchema, ToolPermissionSchema, ToolRateLimitSchema } from './tool-governance.entity.js';
 
 export * from './api-key.entity.js';
@@ -25,6 +26,7 @@ export * from './run-records.entity.js';
 export * from './workflow-run.entity.js';
 export * from './tool-call.entity.js';
 export * from './tool-governance.entity.js';
+export * from './knowledge.entity.js';
 
 /** Every entity schema, in the order MikroORM should discover them. */
 export const ENTITIES = [
@@ -34,4 +36,5 @@ export const ENTITIES = [
   WorkflowRunSchema, StageRunSchema, StageResultSchema, RunEventSchema, CommandRecordSchema, RunHostSchema,
   ToolPermissionSchema, ToolRateLimitSchema, ToolCredentialRefSchema, ToolCallSchema,
   ArtifactSchema, ArtifactVersionSchema,
+  KnowledgeChunkSchema, LearningSchema, KnowledgePolicySchema,
 ];
