@@ -17,6 +17,7 @@ import { toolRoutes } from './routes/v2/tools.routes.js';
 import { mcpRoutes } from './routes/mcp.routes.js';
 import { runOutputRoutes } from './routes/v2/run-outputs.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
+import { studioRoutes } from './routes/studio.routes.js';
 import type { ApiDeps } from './types.js';
 import './types.js';
 
@@ -90,6 +91,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
     { prefix: '/v2' },
   );
+  if (deps.studio) await app.register(studioRoutes, { source: deps.studio });
   return app;
 }
 

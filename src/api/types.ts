@@ -10,6 +10,7 @@ import type { CredentialSources } from '../tools/governance/credentials.js';
 import type { GovernanceSource } from '../tools/governance/governance-source.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { ToolExecutor } from '../tools/execution/tool-executor.js';
+import type { StudioSource } from './routes/studio.routes.js';
 
 /** A plugin or MCP server as GET /v2/tools/plugins lists it (`tenantId` null: every tenant's). */
 export interface ToolSourceInfo {
@@ -52,6 +53,8 @@ export interface ApiDeps {
   artifacts?: ArtifactStore;
   /** Served at GET /metrics (Prometheus text format) when present. */
   metrics?: { registry: PlatformMetrics['registry']; beforeScrape?: () => Promise<void> };
+  /** The web Studio, served at / (index.html for every non-API GET) when present. */
+  studio?: StudioSource;
 }
 
 /** The authenticated caller of a request. */
