@@ -13,6 +13,7 @@ import { ensureDemoTenant } from './demo-tenant.js';
 import { createEngine, createHandlers } from './engine.js';
 import { PlatformMetrics } from '../observability/metrics.js';
 import { createToolLayer, toolLayerOptionsFromConfig } from './tool-layer.js';
+import { prepareStudio } from './studio-build.js';
 import { platformVersion } from './version.js';
 
 async function main(): Promise<void> {
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     },
     mcp: { executor: tools.executor },
     artifacts: tools.store,
+    studio: prepareStudio({ logger }),
   });
   closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
