@@ -5,6 +5,8 @@
  *   main -> {api, queue, realtime} -> actors -> machines -> contracts -> domain
  *   tools -> {providers, rag, storage} -> persistence -> domain; observability and config are leaves.
  * A folder of src/ that is not in LAYERS is itself an error, so a new folder must take a place here.
+ * The web Studio (studio/) may import nothing of the platform but src/contracts (relative or through
+ * its `@contracts` alias).
  */
 import path from 'node:path';
 
@@ -31,6 +33,31 @@ export const LAYERS = {
 /** Folders that must stay pure and isomorphic: no Node built-ins. */
 const PURE = new Set(['domain', 'contracts', 'machines', 'planner']);
 
+/**
+ * The Studio's rule: a relative import that leaves studio/ must land in src/contracts.
+ * @param {import('eslint').Rule.RuleContext} context @param {string} file
+ * @returns {import('eslint').Rule.RuleListener}
+ */
+function studioImports(context, file) {
+  const root = path.resolve(context.cwd);
+  const studioDir = path.join(root, 'studio');
+  const contractsDir = path.join(root, 'src', 'contracts');
+  /** @param {import('estree').Node} node @param {unknown} source */
+  const check = (node, source) => {
+    if (typeof source !== 'string' || !source.startsWith('.')) return;
+    const target = path.resolve(path.dirname(file), source);
+    const inside = (/** @type {string} */ dir) => target === dir || target.startsWith(dir + path.sep);
+    if (inside(studioDir) || inside(contractsDir)) return;
+    context.report({ node, messageId: 'studio', data: { target: path.relative(root, target) } });
+  };
+  return {
+    ImportDeclaration: (node) => check(node, node.source.value),
+    ExportAllDeclaration: (node) => check(node, node.source.value),
+    ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+    ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+  };
+}
+
 /** @type {import('eslint').Rule.RuleModule} */
 export const layerBoundaries = {
   meta: {
@@ -41,11 +68,14 @@ export const layerBoundaries = {
       forbidden: 'src/{{from}} may not import src/{{to}}: imports point inward (ARCHITECTURE.md section 3; allowed: {{allowed}}).',
       unknownLayer: 'src/{{from}} is not a known layer: add it to LAYERS in tools/eslint/layer-boundaries.js with the folders it may import.',
       nodeBuiltin: 'src/{{from}} must stay pure and isomorphic: it may not import {{source}}.',
+      studio: 'studio/ may import only src/contracts of the platform (use @contracts/…), not {{target}}.',
     },
   },
   create(context) {
     const srcDir = path.resolve(context.cwd, 'src');
     const file = context.filename;
+    const studioRel = path.relative(path.resolve(context.cwd, 'studio'), file);
+    if (!studioRel.startsWith('..') && !path.isAbsolute(studioRel)) return studioImports(context, file);
     const rel = path.relative(srcDir, file);
     if (rel.startsWith('..') || path.isAbsolute(rel)) return {};
     const from = rel.split(path.sep)[0] ?? '';
