@@ -14,6 +14,7 @@ export const ERROR_CATALOG = {
   VERSION_CONFLICT: { httpStatus: 409, retryable: false, description: 'The `If-Match` version is not the current version; re-read the resource and apply the change again.' },
   INVALID_STATE: { httpStatus: 409, retryable: false, description: "The run's current state does not accept this command (for example approve on a run that is not waiting for approval); `details.status` is where the run is." },
   ALREADY_EXISTS: { httpStatus: 409, retryable: false, description: 'A resource with this unique name already exists.' },
+  BRAND_DELETED: { httpStatus: 410, retryable: false, description: 'The brand was deleted (`DELETE /v2/brands/:id`): it takes no new campaigns, tasks or runs, and its knowledge was purged. `details.deletedAt` says when.' },
   PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false, description: 'The body is larger than the limit (1 MiB).' },
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false, description: 'The body must be `application/json`.' },
   FIELD_LOCKED: { httpStatus: 422, retryable: false, description: 'An override names a field that this level may not override; `details.field` and `details.lockedBy` say which field and which level locks it.' },
