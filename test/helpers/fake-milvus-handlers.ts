@@ -33,7 +33,8 @@ export interface FakeCollection {
   fields: FakeField[];
   rows: Map<string, FakeRow>;
   indexes: Map<string, { index_name: string; field_name: string; params: KeyValue[] }>;
-  loaded: boolean;
+  /** Like Milvus, a load takes a while: the first state poll after LoadCollection says Loading. */
+  loadState: 'NotLoad' | 'Loading' | 'Loaded';
   consistencyLevel: string;
   createdAt: number;
 }
@@ -99,7 +100,7 @@ export function createMilvusHandlers(collections: Map<string, FakeCollection>, r
   };
   const needLoaded = (req: Req): FakeCollection => {
     const c = need(req);
-    if (!c.loaded) throw new StatusError(101, 'UnexpectedError', `collection not loaded[collection=${c.name}]`);
+    if (c.loadState !== 'Loaded') throw new StatusError(101, 'UnexpectedError', `collection not loaded[collection=${c.name}]`);
     return c;
   };
   const filter = (c: FakeCollection, expr: string): FakeRow[] => {
@@ -114,6 +115,12 @@ export function createMilvusHandlers(collections: Map<string, FakeCollection>, r
       if (err instanceof ExprError) throw invalid(`failed to create query plan: cannot parse expression: ${expr}, error: ${err.message}`);
       throw err;
     }
+  };
+  /** A state poll: reports the state, and a Loading collection is Loaded from the next poll on. */
+  const poll = (c: FakeCollection): FakeCollection['loadState'] => {
+    const state = c.loadState;
+    if (state === 'Loading') c.loadState = 'Loaded';
+    return state;
   };
   const pkOf = (c: FakeCollection): FakeField => c.fields.find((f) => f.is_primary_key)!;
   const outputFields = (c: FakeCollection, names: unknown): FakeField[] => {
@@ -174,7 +181,7 @@ export function createMilvusHandlers(collections: Map<string, FakeCollection>, r
       if (bad) throw invalid(`field ${bad.name}: data type ${bad.data_type} is not supported by the fake`);
       schema.fields = (schema.fields as Req[]).map((f, i) => ({ ...f, fieldID: fields[i]!.fieldID }));
       collections.set(name, {
-        id: String(nextId++), name, schema, fields, rows: new Map(), indexes: new Map(), loaded: false,
+        id: String(nextId++), name, schema, fields, rows: new Map(), indexes: new Map(), loadState: 'NotLoad',
         consistencyLevel: String(req.consistency_level ?? 'Bounded'), createdAt: Date.now(),
       });
       return OK;
@@ -212,12 +219,12 @@ export function createMilvusHandlers(collections: Map<string, FakeCollection>, r
       const c = need(req);
       const vector = c.fields.find((f) => f.data_type === 'FloatVector');
       if (vector && !c.indexes.has(vector.name)) throw new StatusError(700, 'IndexNotExist', `index not found[collection=${c.name}]: there is no vector index on field ${vector.name}, please create index firstly`);
-      c.loaded = true;
+      if (c.loadState === 'NotLoad') c.loadState = 'Loading';
       return OK;
     },
-    ReleaseCollection: (req) => { need(req).loaded = false; return OK; },
-    GetLoadingProgress: (req) => ({ status: OK, progress: need(req).loaded ? '100' : '0', refresh_progress: '100' }),
-    GetLoadState: (req) => ({ status: OK, state: need(req).loaded ? 'LoadStateLoaded' : 'LoadStateNotLoad' }),
+    ReleaseCollection: (req) => { need(req).loadState = 'NotLoad'; return OK; },
+    GetLoadingProgress: (req) => ({ status: OK, progress: { NotLoad: '0', Loading: '50', Loaded: '100' }[poll(need(req))], refresh_progress: '100' }),
+    GetLoadState: (req) => ({ status: OK, state: `LoadState${poll(need(req))}` }),
     GetCollectionStatistics: (req) => ({ status: OK, stats: [{ key: 'row_count', value: String(need(req).rows.size) }] }),
     Flush: (req) => ({ status: OK, db_name: 'default', coll_segIDs: {}, flush_coll_segIDs: {}, coll_seal_times: {}, coll_flush_ts: {}, channel_cps: {}, collection_names: req.collection_names ?? [] }),
     Insert: (req) => write(req, false),

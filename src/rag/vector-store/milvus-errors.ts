@@ -29,8 +29,9 @@ export class MilvusStoreError extends Error {
   }
 }
 
-/** The gRPC codes that mean "Milvus is not there" rather than "Milvus said no". */
-const UNREACHABLE_GRPC_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+/** The gRPC codes that mean "Milvus is not there (in time)" rather than "Milvus said no". */
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
 
 function isStatus(value: unknown): value is MilvusStatus {
   return typeof value === 'object' && value !== null && 'error_code' in value && 'reason' in value;
@@ -52,20 +53,21 @@ export function statusError(operation: string, collection: string, status: Milvu
 /** Maps anything the SDK threw to a clear error; errors of this module pass through. */
 export function mapMilvusError(err: unknown, ctx: { operation: string; collection: string; address: string; timeoutMs: number }): Error {
   if (err instanceof MilvusStoreError || err instanceof PlatformError) return err;
-  if (err instanceof MilvusTimeout) return unreachable(ctx, `no answer within ${ctx.timeoutMs} ms`, err);
+  if (err instanceof MilvusTimeout) return unavailable(ctx, `did not answer ${ctx.operation} within ${ctx.timeoutMs} ms`, err);
   if (isStatus(err)) return statusError(ctx.operation, ctx.collection, err);
   const grpcCode = (err as { code?: unknown } | null)?.code;
-  if (typeof grpcCode === 'number' && UNREACHABLE_GRPC_CODES.has(grpcCode)) {
-    return unreachable(ctx, (err as { details?: string }).details || (err as Error).message, err);
-  }
+  const detail = (err as { details?: string } | null)?.details || (err instanceof Error ? err.message : String(err));
+  if (grpcCode === GRPC_DEADLINE_EXCEEDED) return unavailable(ctx, `did not answer ${ctx.operation} within ${ctx.timeoutMs} ms (${detail})`, err);
+  if (grpcCode === GRPC_UNAVAILABLE) return unavailable(ctx, `is not reachable (${ctx.operation}): ${detail}`, err);
   const message = err instanceof Error ? err.message : String(err);
   return new MilvusStoreError(`Milvus ${ctx.operation} on collection "${ctx.collection}" failed: ${message}`, ctx.operation, undefined, { cause: err });
 }
 
-function unreachable(ctx: { operation: string; address: string; timeoutMs: number }, detail: string, cause: unknown): PlatformError {
+/** Milvus is down or too slow: the catalog's SERVICE_UNAVAILABLE (503, retryable). */
+function unavailable(ctx: { operation: string; address: string }, what: string, cause: unknown): PlatformError {
   const error = new PlatformError(
     'SERVICE_UNAVAILABLE',
-    `Milvus at ${ctx.address} is not reachable (${ctx.operation}, timeout ${ctx.timeoutMs} ms): ${detail}`,
+    `Milvus at ${ctx.address} ${what}`,
     { dependency: 'milvus', operation: ctx.operation },
   );
   error.cause = cause;

@@ -14,7 +14,8 @@
  *
  * Reads and deletes use Strong consistency, so what `upsert` wrote is searchable when it resolves.
  */
-import { ConsistencyLevelEnum, MilvusClient, type RowData } from '@zilliz/milvus2-sdk-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConsistencyLevelEnum, LoadState, MilvusClient, type RowData } from '@zilliz/milvus2-sdk-node';
 import { isErrorStatus, mapMilvusError, MilvusStoreError, MilvusTimeout, statusError, type MilvusStatus } from './milvus-errors.js';
 import { brandExpr, collectionFields, F, idsExpr, metadataToRow, olderThanExpr, OUTPUT_FIELDS, rowToMetadata, searchExpr, tenantExpr, checkIdentifier } from './milvus-schema.js';
 import type { VectorBoosts, VectorHit, VectorQuery, VectorRecord, VectorStore, VectorStoreStats } from './vector-store.port.js';
@@ -39,6 +40,8 @@ export interface MilvusVectorStoreOptions {
 export const MILVUS_MAX_TOPK = 16384;
 /** Rows per upsert request (keeps each gRPC message well under the 64 MiB default). */
 const UPSERT_BATCH = 500;
+/** How long init waits at least for a collection to load (large collections take a while). */
+const LOAD_WAIT_MS = 60_000;
 /** HNSW build parameters; the search's `ef` follows the candidate count. */
 const INDEX = { index_type: 'HNSW', metric_type: 'IP', params: { M: 16, efConstruction: 200 } } as const;
 
@@ -130,8 +133,26 @@ export class MilvusVectorStore implements VectorStore {
       const made = await this.call('init', () => this.client.createIndex({ collection_name: this.collection, field_name: F.vector, ...INDEX }));
       this.check('init', made);
     }
-    const loaded = await this.call('init', () => this.client.loadCollection({ collection_name: this.collection }));
-    this.check('init', loaded);
+    await this.ensureLoaded();
+  }
+
+  /** Loads the collection unless it is loaded, and waits (bounded) until Milvus says it is. */
+  private async ensureLoaded(): Promise<void> {
+    const state = async (): Promise<LoadState> => {
+      const res = await this.call('init', () => this.client.getLoadState({ collection_name: this.collection }));
+      this.check('init', res.status);
+      return res.state;
+    };
+    if ((await state()) === LoadState.LoadStateLoaded) return;
+    const load = await this.call('init', () => this.client.loadCollectionAsync({ collection_name: this.collection }));
+    this.check('init', load);
+    const limitMs = Math.max(LOAD_WAIT_MS, this.timeoutMs * 6);
+    const deadline = Date.now() + limitMs;
+    for (let pause = 25; ; pause = Math.min(pause * 2, 1000)) {
+      if ((await state()) === LoadState.LoadStateLoaded) return;
+      if (Date.now() > deadline) throw new MilvusStoreError(`Milvus collection "${this.collection}" did not finish loading within ${limitMs / 1000} s`, 'init', undefined);
+      await sleep(pause);
+    }
   }
 
   private async checkExistingSchema(): Promise<void> {
