@@ -1,21 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { PlatformError } from '../../domain/errors.js';
 import { roleAllows, type Role } from '../../domain/roles.js';
 import type { Orm } from '../../persistence/orm.js';
-import { findActiveApiKey } from '../../persistence/repositories/api-key.repository.js';
+import { apiKeyFromAuthorization, authenticateApiKey } from '../../persistence/repositories/api-key.repository.js';
 import { createScope } from '../../persistence/scope.js';
-
-const BEARER = /^Bearer\s+(\S{1,200})$/i;
-
-/** Reads the API key from `Authorization: Bearer <key>`; 401 with what to fix when absent or malformed. */
-function bearerKey(request: FastifyRequest): string {
-  const header = request.headers.authorization;
-  if (!header) throw new PlatformError('UNAUTHENTICATED', 'missing API key: send Authorization: Bearer <key>');
-  const m = BEARER.exec(header);
-  if (!m?.[1]) throw new PlatformError('UNAUTHENTICATED', 'malformed Authorization header: expected "Bearer <key>"');
-  return m[1];
-}
 
 /**
  * Authenticates every route of the scope it is registered in: the key's hash is looked up across
@@ -28,10 +17,7 @@ export const authPlugin = fp(
     app.decorateRequest('auth', null);
     app.decorateRequest('scope', null as never);
     app.addHook('onRequest', async (request) => {
-      const key = bearerKey(request);
-      const record = await findActiveApiKey(opts.orm.em.fork(), key);
-      if (!record) throw new PlatformError('UNAUTHENTICATED', 'unknown or revoked API key');
-      const auth = { tenantId: record.tenant.id, keyId: record.id, role: record.role };
+      const auth = await authenticateApiKey(opts.orm.em.fork(), apiKeyFromAuthorization(request.headers.authorization));
       request.auth = auth;
       request.scope = createScope(opts.orm, auth.tenantId, { type: 'api_key', id: auth.keyId, role: auth.role }, request.id);
       const need: Role = request.routeOptions.config.role ?? 'viewer';

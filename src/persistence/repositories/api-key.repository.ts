@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { notFound } from '../../domain/errors.js';
+import { notFound, PlatformError } from '../../domain/errors.js';
 import { uuidv7 } from '../../domain/ids.js';
 import type { Role } from '../../domain/roles.js';
 import { ApiKey } from '../entities/api-key.entity.js';
@@ -38,6 +38,36 @@ export async function issueApiKey(scope: Scope, input: { role: Role; name: strin
   });
   await scope.em.flush();
   return { key, record };
+}
+
+const BEARER = /^Bearer\s+(\S{1,200})$/i;
+
+/**
+ * The API key of an `Authorization: Bearer <key>` header. Throws UNAUTHENTICATED saying what to fix
+ * when the header is absent (`missing`: how to send a key) or malformed.
+ */
+export function apiKeyFromAuthorization(header: string | undefined, missing = 'missing API key: send Authorization: Bearer <key>'): string {
+  if (!header) throw new PlatformError('UNAUTHENTICATED', missing);
+  const m = BEARER.exec(header);
+  if (!m?.[1]) throw new PlatformError('UNAUTHENTICATED', 'malformed Authorization header: expected "Bearer <key>"');
+  return m[1];
+}
+
+/** Who an API key acts for. */
+export interface ApiKeyPrincipal {
+  tenantId: string;
+  keyId: string;
+  role: Role;
+}
+
+/**
+ * Authenticates an API key (HTTP API and realtime alike): its hash is looked up across tenants;
+ * UNAUTHENTICATED when it is unknown or revoked.
+ */
+export async function authenticateApiKey(em: Em, key: string): Promise<ApiKeyPrincipal> {
+  const record = await findActiveApiKey(em, key);
+  if (!record) throw new PlatformError('UNAUTHENTICATED', 'unknown or revoked API key');
+  return { tenantId: record.tenant.id, keyId: record.id, role: record.role };
 }
 
 /** The active (not revoked) key with this secret, across tenants; null when unknown or revoked. */
