@@ -103,6 +103,7 @@ export class BatchBuilder {
     this.batch.events.push({
       runId: run.id, seq: run.eventSeq, tenantId: run.tenantId, eventId: s.eventId, type: event.type, payload,
       fromState, toState, stages: changes, effects: effects as unknown as Array<Record<string, unknown>>, actor: actorLabel(s.actor), version: run.version, at,
+      costBefore: snapshot.context.costUsd, costUsd: after.context.costUsd,
     });
     for (const effect of effects) this.deliverLater(run, effect);
     if (s.result) {

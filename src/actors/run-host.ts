@@ -5,7 +5,7 @@ import { isTerminalRunStatus, type RunMode, type RunPlan, type RunTier } from '.
 import type { Logger } from '../observability/logger.js';
 import { noMetrics, type EngineMetrics } from '../observability/metrics.js';
 import type { Orm } from '../persistence/orm.js';
-import { batchRows } from '../persistence/runs/run-batch.js';
+import { batchRows, type RunBatch } from '../persistence/runs/run-batch.js';
 import { claimRuns, heartbeat, loadEventIds, loadOutbox, loadRuns, runOwner } from '../persistence/runs/run-reader.js';
 import { StaleRunError, commitRunBatch } from '../persistence/runs/run-writer.js';
 import { sqlRunner, type SqlRunner } from '../persistence/runs/sql-runner.js';
@@ -52,13 +52,37 @@ export interface NewRun {
   command?: CommandIdempotency;
 }
 
+/** One committed step of a run, as commit listeners see it (its timeline row plus the run's cost). */
+export interface CommittedStep {
+  runId: string;
+  tenantId: string;
+  seq: number;
+  type: string;
+  /** The event's payload (as written to the timeline). */
+  payload: Record<string, unknown>;
+  fromState: string;
+  toState: string;
+  version: number;
+  /** When the host applied the event (epoch ms; the timeline row's `created_at`). */
+  at: number;
+  stages: Array<{ stageRunId: string; stageId: string; from: string | null; to: string }>;
+  /** The run's accumulated cost before and after the step. */
+  costBefore: number;
+  costUsd: number;
+}
+
 /** What a committed batch carried, for listeners (realtime, metrics). */
 export interface CommittedBatch {
   /** Bytes of row data the commit sent (its JSON payloads). */
   bytes: number;
-  /** Snapshot bytes written per run in this commit. */
-  snapshots: Array<{ runId: string; bytes: number }>;
-  events: Array<{ runId: string; tenantId: string; seq: number; type: string; fromState: string; toState: string; version: number; at: number; stages: Array<{ stageRunId: string; stageId: string; from: string | null; to: string }> }>;
+  /** When the commit returned (epoch ms, the host's clock). */
+  committedAt: number;
+  /** Snapshot bytes written per run in this commit (computed when first read). */
+  readonly snapshots: Array<{ runId: string; bytes: number }>;
+  /** The steps, in the order they were applied (per run: by `seq`). */
+  events: CommittedStep[];
+  /** The attempt outcomes committed with the steps (outputs and artifact references included). */
+  results: readonly StageOutcome[];
 }
 
 const SYSTEM: EventActor = { type: 'system', id: null };
@@ -131,9 +155,16 @@ export class RunHost {
     await this.sql.close();
   }
 
-  /** Called with every committed batch (after commit, in commit order). */
-  onCommit(listener: (batch: CommittedBatch) => void): void {
+  /**
+   * Called with every committed batch (after commit, in commit order; synchronously, so keep it
+   * cheap). Returns a function that removes the listener.
+   */
+  onCommit(listener: (batch: CommittedBatch) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   /** Number of runs held in memory. */
@@ -290,13 +321,20 @@ export class RunHost {
     }
   }
 
-  private notify(committed: { events: CommittedBatch['events']; states: Array<{ id: string; snapshot: unknown }>; newRuns: Array<{ id: string; snapshot: unknown }> }, bytes: number): void {
+  private notify(committed: RunBatch, bytes: number): void {
     if (this.listeners.length === 0 || committed.events.length === 0) return;
+    let snapshots: CommittedBatch['snapshots'] | null = null;
     const batch: CommittedBatch = {
-      events: committed.events,
+      // The builder fills the cost fields of every step it writes.
+      events: committed.events as CommittedStep[],
+      results: committed.results,
       bytes,
-      // Measured only when someone listens (benchmarks); JSON length of each written snapshot.
-      snapshots: [...committed.newRuns, ...committed.states].map((s) => ({ runId: s.id, bytes: JSON.stringify(s.snapshot).length })),
+      committedAt: this.now(),
+      // Measured only when a listener reads it (benchmarks); JSON length of each written snapshot.
+      get snapshots() {
+        snapshots ??= [...committed.newRuns, ...committed.states].map((s) => ({ runId: s.id, bytes: JSON.stringify(s.snapshot).length }));
+        return snapshots;
+      },
     };
     for (const listener of this.listeners) {
       try {
