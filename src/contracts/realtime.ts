@@ -20,7 +20,10 @@ const base = {
   seq: z.number().int().positive(),
   /** Position within the step (0-based); `run.transition` is the last. */
   n: z.number().int().nonnegative(),
-  /** Commit time, epoch ms. */
+  /**
+   * Commit time, epoch ms: for live events, when the step's commit returned; for events replayed in
+   * a `subscribe` ack, the step's recorded time (`run_event.created_at`, taken just before its commit).
+   */
   at: z.number(),
 };
 
@@ -74,11 +77,22 @@ export const ArtifactCreatedEvent = z.object({
   version: z.number().int().positive(),
 });
 
+export type RunTransitionEvent = z.infer<typeof RunTransitionEvent>;
+export type StageTransitionEvent = z.infer<typeof StageTransitionEvent>;
+export type RunCostEvent = z.infer<typeof RunCostEvent>;
+export type GateResultEvent = z.infer<typeof GateResultEvent>;
+export type ArtifactCreatedEvent = z.infer<typeof ArtifactCreatedEvent>;
+
 /** Any server → client event (the Socket.IO event name equals `type`). */
 export const RealtimeEvent = z.discriminatedUnion('type', [RunTransitionEvent, StageTransitionEvent, RunCostEvent, GateResultEvent, ArtifactCreatedEvent]);
 export type RealtimeEvent = z.infer<typeof RealtimeEvent>;
 
-/** Client → server `subscribe` (with an ack): one run's room, or the tenant's run list (`runs: true`). */
+/**
+ * Client → server `subscribe` (with an ack): one run's room, or the tenant's run list (`runs: true`).
+ * `runId` must be a run of the caller's tenant (a UUID). With `lastSeq` the ack replays the steps
+ * after it (`lastSeq: 0`: the whole history); without it nothing is replayed and the ack's `lastSeq`
+ * says where the live stream starts.
+ */
 export const SubscribeRequest = z.union([
   z.object({ runId: z.string().min(1).max(64), lastSeq: z.number().int().nonnegative().optional() }).strict(),
   z.object({ runs: z.literal(true) }).strict(),
@@ -101,3 +115,31 @@ export const RunListEvent = z.object({
   at: z.number(),
 });
 export type RunListEvent = z.infer<typeof RunListEvent>;
+
+/** The Socket.IO event name of {@link RunListEvent}. */
+export const RUN_LIST_EVENT = 'runs.changed' as const;
+
+/**
+ * Codes of a refused `subscribe`/`unsubscribe` (`{ok: false, error: {code, message}}`):
+ * `VALIDATION` (the payload or the run id is malformed), `NOT_FOUND` (no such run in the caller's
+ * tenant: another tenant's runs are answered the same way), `LIMIT` (too many subscriptions on one
+ * connection), `UNAVAILABLE` (the server could not read the timeline; try again).
+ * A connection without a valid API key is refused with a `connect_error` whose message starts with
+ * `UNAUTHENTICATED: `.
+ */
+export const SUBSCRIBE_ERROR_CODES = ['VALIDATION', 'NOT_FOUND', 'LIMIT', 'UNAVAILABLE'] as const;
+export type SubscribeErrorCode = (typeof SUBSCRIBE_ERROR_CODES)[number];
+
+/** Client → server `unsubscribe` (with an optional ack): leave one run's room, or the run list. */
+export const UnsubscribeRequest = z.union([
+  z.object({ runId: z.string().min(1).max(64) }).strict(),
+  z.object({ runs: z.literal(true) }).strict(),
+]);
+export type UnsubscribeRequest = z.infer<typeof UnsubscribeRequest>;
+
+/** The ack of `unsubscribe`. */
+export const UnsubscribeAck = z.union([
+  z.object({ ok: z.literal(true) }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+export type UnsubscribeAck = z.infer<typeof UnsubscribeAck>;

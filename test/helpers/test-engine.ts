@@ -14,6 +14,7 @@ import { StageWorker } from '../../src/queue/bullmq-stage-worker.js';
 import { dropRedisPrefix as dropKeys } from '../../src/queue/bullmq-names.js';
 import { DbStageInputs } from '../../src/queue/db-stage-inputs.js';
 import { createEngine, createHandlers, type Engine } from '../../src/main/engine.js';
+import { attachRealtime, type Realtime } from '../../src/realtime/realtime.server.js';
 import { createToolLayer, type ToolLayer, type ToolLayerOptions } from '../../src/main/tool-layer.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,9 @@ export interface TestPlatform {
   logLines: Record<string, unknown>[];
   /** The tool layer (agents, gates, artifacts) when the platform was started with `tools`. */
   tools: ToolLayer | null;
+  /** With `realtime`: the listening server's base URL (`http://127.0.0.1:<port>`) and its Socket.IO. */
+  url: string | null;
+  realtime: Realtime | null;
   /** A tenant with an admin key. */
   tenant: (name?: string) => Promise<{ id: string; key: string }>;
   call: (key: string, opts: InjectOptions) => Promise<LightMyRequestResponse>;
@@ -66,6 +70,11 @@ export interface TestPlatformOptions {
    * artifact routes), with these options; the data directory defaults to a temporary one.
    */
   tools?: Partial<Omit<ToolLayerOptions, 'orm' | 'logger'>>;
+  /**
+   * Listen on a free loopback port with Socket.IO attached (real clients can connect to `url`);
+   * `{ redis: true }` shares rooms through the Redis adapter (channel key under the test prefix).
+   */
+  realtime?: boolean | { redis: boolean };
 }
 
 let seq = 0;
@@ -112,12 +121,20 @@ export async function startPlatform(opts: TestPlatformOptions): Promise<TestPlat
         mcp: { executor: tools.executor }, artifacts: tools.store,
       } : {}),
     });
-    await api.ready();
-    return api;
+    if (!opts.realtime) {
+      await api.ready();
+      return { api, rt: null, url: null };
+    }
+    const redis = typeof opts.realtime === 'object' && opts.realtime.redis ? { url: TEST_REDIS_URL, key: `${prefix}:realtime` } : undefined;
+    const rt = await attachRealtime({ server: api.server, orm: db.orm, host: e.host, logger, ...(redis ? { redis } : {}) });
+    const address = await api.listen({ host: '127.0.0.1', port: 0 });
+    return { api, rt, url: address };
   };
-  let app = await build(engine);
+  let built = await build(engine);
+  let app = built.api;
   const platform: TestPlatform = {
     adapter: opts.adapter, db, get engine() { return engine; }, get app() { return app; }, worker, prefix, logLines, tools,
+    get url() { return built.url; }, get realtime() { return built.rt; },
     tenant: async (name) => {
       const actor = { type: 'system', id: null, role: 'admin' } as const;
       const { tenant } = await createTenant(db.orm.em.fork(), name ?? `t${Date.now().toString(36)}-${++seq}`, actor);
@@ -126,14 +143,17 @@ export async function startPlatform(opts: TestPlatformOptions): Promise<TestPlat
     },
     call: (key, o) => app.inject({ ...o, headers: { authorization: `Bearer ${key}`, ...(o.headers ?? {}) } }),
     restartEngine: async (o = {}) => {
+      await built.rt?.close();
       await app.close();
       await engine.stop();
       engine = makeEngine(o.hostId ?? hostId);
       await engine.start();
-      app = await build(engine);
+      built = await build(engine);
+      app = built.api;
       return engine;
     },
     close: async () => {
+      await built.rt?.close();
       await app.close();
       await worker?.close(1000);
       await engine.stop();

@@ -1,0 +1,64 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { RealtimeEvent } from '../contracts/realtime.js';
+import { CostTracker, mapStep, stepNeeds, type TimelineStep } from './event-mapper.js';
+import { attemptOutputs, tokensThrough } from './step-lookups.js';
+
+/** The steps a subscriber missed, as events, and the last step of the run's timeline. */
+export interface Replay {
+  events: RealtimeEvent[];
+  /** The run's last committed step (0 before its first); the live stream continues after it. */
+  lastSeq: number;
+}
+
+interface EventRow {
+  seq: number;
+  tenant_id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  from_state: string;
+  to_state: string;
+  version: number;
+  stages: TimelineStep['stages'];
+  created_at: Date;
+}
+
+/**
+ * Replays a run's timeline after `afterSeq` through the same mapping as live events
+ * ({@link mapStep}). The whole timeline is read (a run's is short: one row per step) because the
+ * cost after a step is accounted from the first step on. The caller has checked the run is the
+ * subscriber's tenant's.
+ */
+export async function replayRun(knex: Knex, runId: string, afterSeq: number): Promise<Replay> {
+  const res = await knex.raw<{ rows: EventRow[] }>(
+    `select seq, tenant_id, type, payload, from_state, to_state, version, stages, created_at
+       from run_event where run_id = ? order by seq`,
+    [runId],
+  );
+  const rows = res.rows;
+  const lastSeq = rows.length ? (rows[rows.length - 1]?.seq ?? 0) : 0;
+  const costs = new CostTracker();
+  const missed: Array<{ step: TimelineStep; at: number; cost: { before: number; after: number } }> = [];
+  for (const r of rows) {
+    const step: TimelineStep = {
+      runId, tenantId: r.tenant_id, seq: r.seq, type: r.type, payload: r.payload ?? {}, fromState: r.from_state, toState: r.to_state,
+      version: r.version, stages: r.stages ?? [],
+    };
+    const cost = costs.apply(step);
+    if (r.seq > afterSeq) missed.push({ step, at: new Date(r.created_at).getTime(), cost });
+  }
+  if (missed.length === 0) return { events: [], lastSeq };
+
+  const keys = missed.flatMap(({ step }) => Object.values(stepNeeds(step)).filter((k): k is string => k !== null));
+  const changed = missed.filter((m) => m.cost.after !== m.cost.before).map((m) => m.step.seq);
+  const [outputs, tokens] = await Promise.all([attemptOutputs(knex, keys), tokensThrough(knex, runId, changed)]);
+  const events = missed.flatMap(({ step, at, cost }) => {
+    const needs = stepNeeds(step);
+    return mapStep(step, {
+      at,
+      cost: cost.after !== cost.before ? { costUsd: cost.after, tokens: tokens.get(step.seq) ?? 0 } : null,
+      review: needs.review ? (outputs.get(needs.review) ?? null) : null,
+      consolidation: needs.consolidation ? (outputs.get(needs.consolidation) ?? null) : null,
+    });
+  });
+  return { events, lastSeq };
+}

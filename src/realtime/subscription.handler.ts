@@ -1,0 +1,94 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import { SubscribeRequest, UnsubscribeRequest, type SubscribeAck, type SubscribeErrorCode, type UnsubscribeAck } from '../contracts/realtime.js';
+import { isUuid } from '../domain/ids.js';
+import type { Logger } from '../observability/logger.js';
+import { replayRun } from './replay.js';
+import { runListRoom, runRoom } from './rooms.js';
+import type { SocketData } from './socket-auth.js';
+
+/** Rooms one connection may be in at once (runs and the run list), besides its own. */
+export const MAX_SUBSCRIPTIONS = 1000;
+
+type Ack<T> = (answer: T) => void;
+
+const refused = (code: SubscribeErrorCode, message: string) => ({ ok: false as const, error: { code, message } });
+
+/** The first problem of a refused payload, as a sentence. */
+function problem(error: z.ZodError, what: string): string {
+  const issue = error.issues[0];
+  const path = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+  return `${what} must be {runId, lastSeq?} or {runs: true}${issue ? ` (${path}${issue.message})` : ''}`;
+}
+
+/**
+ * The client → server events of one authenticated socket: `subscribe` joins a run's room (after
+ * checking the run is the socket's tenant's) and answers with the steps missed since `lastSeq`, or
+ * joins the tenant's run list; `unsubscribe` leaves. Every answer goes through the ack; a socket
+ * only ever joins rooms of its own tenant.
+ *
+ * Ordering: the room is joined before the timeline is read, so no step can fall between the replay
+ * and the live stream; a step committed meanwhile may arrive both live and in the ack (same `seq`
+ * and `n`): clients drop events with a `seq` they have applied.
+ */
+export function handleSubscriptions(socket: Socket, deps: { knex: () => Knex; logger: Logger }): void {
+  const { auth } = socket.data as SocketData;
+
+  const subscribe = async (payload: unknown, reply: Ack<SubscribeAck>) => {
+    const parsed = SubscribeRequest.safeParse(payload);
+    if (!parsed.success) return reply(refused('VALIDATION', problem(parsed.error, 'subscribe')));
+    if (socket.rooms.size > MAX_SUBSCRIPTIONS) {
+      return reply(refused('LIMIT', `this connection already has ${MAX_SUBSCRIPTIONS} subscriptions; unsubscribe from some first`));
+    }
+    const req = parsed.data;
+    if ('runs' in req) {
+      await socket.join(runListRoom(auth.tenantId));
+      return reply({ ok: true, missed: [], lastSeq: 0 });
+    }
+    if (!isUuid(req.runId)) return reply(refused('VALIDATION', `runId: must be a run id (UUID), got ${JSON.stringify(req.runId)}`));
+    try {
+      const knex = deps.knex();
+      const owned = await knex.raw<{ rows: Array<{ event_seq: number }> }>(
+        'select event_seq from workflow_run where id = ? and tenant_id = ?', [req.runId, auth.tenantId],
+      );
+      // A run of another tenant is answered exactly like an unknown one: ids cannot be probed.
+      if (owned.rows.length === 0) return reply(refused('NOT_FOUND', `workflow_run ${req.runId} was not found`));
+      await socket.join(runRoom(auth.tenantId, req.runId));
+      if (req.lastSeq === undefined) {
+        const now = await knex.raw<{ rows: Array<{ seq: number | null }> }>('select max(seq) as seq from run_event where run_id = ?', [req.runId]);
+        return reply({ ok: true, missed: [], lastSeq: now.rows[0]?.seq ?? 0 });
+      }
+      const replay = await replayRun(knex, req.runId, req.lastSeq);
+      return reply({ ok: true, missed: replay.events, lastSeq: replay.lastSeq });
+    } catch (err) {
+      deps.logger.error({ err, runId: req.runId }, 'realtime subscribe failed');
+      return reply(refused('UNAVAILABLE', 'the run could not be read; try again'));
+    }
+  };
+
+  const unsubscribe = async (payload: unknown, reply: Ack<UnsubscribeAck>) => {
+    const parsed = UnsubscribeRequest.safeParse(payload);
+    if (!parsed.success) return reply(refused('VALIDATION', problem(parsed.error, 'unsubscribe').replace(', lastSeq?', '')));
+    const req = parsed.data;
+    await socket.leave('runs' in req ? runListRoom(auth.tenantId) : runRoom(auth.tenantId, req.runId));
+    return reply({ ok: true });
+  };
+
+  // The ack is optional for the client; without one the answer is dropped.
+  const ackOf = <T>(ack: unknown): Ack<T> => (typeof ack === 'function' ? (ack as Ack<T>) : () => {});
+  socket.on('subscribe', (payload: unknown, ack?: unknown) => {
+    const reply = ackOf<SubscribeAck>(ack);
+    subscribe(payload, reply).catch((err: unknown) => {
+      deps.logger.error({ err }, 'realtime subscribe failed');
+      reply(refused('UNAVAILABLE', 'the subscription failed; try again'));
+    });
+  });
+  socket.on('unsubscribe', (payload: unknown, ack?: unknown) => {
+    const reply = ackOf<UnsubscribeAck>(ack);
+    unsubscribe(payload, reply).catch((err: unknown) => {
+      deps.logger.error({ err }, 'realtime unsubscribe failed');
+      reply(refused('UNAVAILABLE', 'the unsubscription failed; try again'));
+    });
+  });
+}
