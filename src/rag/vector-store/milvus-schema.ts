@@ -89,20 +89,22 @@ export function brandExpr(tenantId: string, brandId: string): string {
 
 /**
  * The search filter: always tenant and brand first, then the optional narrowing filters, and
- * `negative == false` unless negatives are asked for. An empty list matches nothing (as `in []` does).
+ * `negative == false` unless negatives are asked for. An absent or empty list does not constrain
+ * (the port's semantics, shared with the embedded store).
  * The quality floor is written as a float32 literal: `quality_score` is a Float column, and Milvus
  * compares it in float32, so 0.7 must not exclude a stored 0.7.
  */
 export function searchExpr(tenantId: string, brandId: string, filter: VectorFilter = {}): string {
   const parts = [brandExpr(tenantId, brandId)];
-  if (filter.campaignIds) parts.push(inList(F.campaignId, 'campaignIds[]', filter.campaignIds));
-  if (filter.taskTypes) parts.push(inList(F.taskType, 'taskTypes[]', filter.taskTypes, LABEL_MAX_LENGTH));
-  if (filter.stages) parts.push(inList(F.stage, 'stages[]', filter.stages, LABEL_MAX_LENGTH));
-  if (filter.sources) {
+  if (filter.campaignIds?.length) parts.push(inList(F.campaignId, 'campaignIds[]', filter.campaignIds));
+  if (filter.taskTypes?.length) parts.push(inList(F.taskType, 'taskTypes[]', filter.taskTypes, LABEL_MAX_LENGTH));
+  if (filter.stages?.length) parts.push(inList(F.stage, 'stages[]', filter.stages, LABEL_MAX_LENGTH));
+  if (filter.sources?.length) {
     const bad = filter.sources.find((s) => !CHUNK_SOURCES.includes(s));
     if (bad !== undefined) throw new Error(`Milvus vector store: unknown source ${JSON.stringify(bad)} (known: ${CHUNK_SOURCES.join(', ')})`);
     parts.push(inList(F.source, 'sources[]', filter.sources));
   }
+  if (filter.negative !== undefined && typeof filter.negative !== 'boolean') throw new Error('Milvus vector store: filter.negative must be a boolean');
   if (filter.minQualityScore !== undefined) parts.push(`${F.qualityScore} >= ${Math.fround(finite('minQualityScore', filter.minQualityScore))}`);
   parts.push(`${F.negative} == ${filter.negative === true ? 'true' : 'false'}`);
   if (filter.createdAfter !== undefined) parts.push(`${F.createdAt} > ${Math.trunc(finite('createdAfter', filter.createdAfter))}`);
@@ -121,6 +123,16 @@ export function olderThanExpr(tenantId: string, before: number, brandId?: string
   return `${scope} && ${F.createdAt} < ${Math.trunc(finite('before', before))}`;
 }
 
+function qualityScore(value: number): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`Milvus vector store: metadata.qualityScore must be a number in 0..1, got ${value}`);
+  return value;
+}
+
+function bool(what: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new Error(`Milvus vector store: ${what} must be a boolean, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** A record's metadata as the collection's scalar columns (null as ''). */
 export function metadataToRow(id: string, m: ChunkMetadata): Record<string, string | number | boolean> {
   if (!CHUNK_SOURCES.includes(m.source)) throw new Error(`Milvus vector store: unknown source ${JSON.stringify(m.source)} for ${id}`);
@@ -132,9 +144,9 @@ export function metadataToRow(id: string, m: ChunkMetadata): Record<string, stri
     [F.taskType]: m.taskType === null ? '' : checkIdentifier('metadata.taskType', m.taskType, LABEL_MAX_LENGTH),
     [F.stage]: m.stage === null ? '' : checkIdentifier('metadata.stage', m.stage, LABEL_MAX_LENGTH),
     [F.source]: m.source,
-    [F.qualityScore]: finite('metadata.qualityScore', m.qualityScore),
+    [F.qualityScore]: qualityScore(m.qualityScore),
     [F.sourceVersion]: Math.trunc(finite('metadata.sourceVersion', m.sourceVersion)),
-    [F.negative]: m.negative === true,
+    [F.negative]: bool('metadata.negative', m.negative),
     [F.createdAt]: Math.trunc(finite('metadata.createdAt', m.createdAt)),
   };
 }

@@ -12,7 +12,8 @@
  * cuts to k. The boost is exact over those candidates: a chunk ranked below the candidate cut by
  * similarity is not seen, however large its boost.
  *
- * Reads and deletes use Strong consistency, so what `upsert` wrote is searchable when it resolves.
+ * Vectors are L2-normalised here on both sides, so the inner product is the cosine. Reads and deletes
+ * use Strong consistency, so what `upsert` wrote is searchable when it resolves.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConsistencyLevelEnum, LoadState, MilvusClient, type RowData } from '@zilliz/milvus2-sdk-node';
@@ -38,6 +39,8 @@ export interface MilvusVectorStoreOptions {
 
 /** Milvus' largest `limit` (topk) for a search. */
 export const MILVUS_MAX_TOPK = 16384;
+/** Largest k a search accepts (as the embedded store). */
+export const MAX_K = 1000;
 /** Rows per upsert request (keeps each gRPC message well under the 64 MiB default). */
 const UPSERT_BATCH = 500;
 /** How long init waits at least for a collection to load (large collections take a while). */
@@ -181,9 +184,7 @@ export class MilvusVectorStore implements VectorStore {
     if (records.length === 0) return;
     const byId = new Map<string, RowData>(); // the last record of an id wins
     for (const r of records) {
-      if (r.vector.length !== this.dimension) throw new Error(`MilvusVectorStore.upsert: vector of ${r.id} has dimension ${r.vector.length}, expected ${this.dimension}`);
-      if (!r.vector.every(Number.isFinite)) throw new Error(`MilvusVectorStore.upsert: vector of ${r.id} has a non-finite value`);
-      byId.set(r.id, { ...metadataToRow(r.id, r.metadata), [F.vector]: Array.from(r.vector) });
+      byId.set(r.id, { ...metadataToRow(r.id, r.metadata), [F.vector]: this.unit(r.vector, `upsert: vector of ${r.id}`) });
     }
     await this.init();
     const rows = [...byId.values()];
@@ -195,20 +196,22 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   async search(query: VectorQuery): Promise<VectorHit[]> {
-    const { k } = query;
-    if (!Number.isInteger(k) || k < 0 || k > MILVUS_MAX_TOPK) throw new Error(`MilvusVectorStore.search: k must be an integer in 0..${MILVUS_MAX_TOPK}, got ${k}`);
-    if (query.vector.length !== this.dimension) throw new Error(`MilvusVectorStore.search: query vector has dimension ${query.vector.length}, expected ${this.dimension}`);
+    const { k, boosts } = query;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new Error(`MilvusVectorStore.search: k must be an integer in 1..${MAX_K}, got ${k}`);
+    const vector = this.unit(query.vector, 'search: query vector');
     const filter = searchExpr(query.tenantId, query.brandId, query.filter); // validates before any call
-    for (const id of [query.boosts?.campaign?.id, query.boosts?.taskType?.value, ...(query.boosts?.similarCampaigns?.ids ?? [])]) {
+    for (const id of [boosts?.campaign?.id, boosts?.taskType?.value, ...(boosts?.similarCampaigns?.ids ?? [])]) {
       if (id !== undefined) checkIdentifier('boost value', id, 128);
     }
-    if (k === 0) return [];
+    for (const w of [boosts?.campaign?.weight, boosts?.taskType?.weight, boosts?.similarCampaigns?.weight]) {
+      if (w !== undefined && !Number.isFinite(w)) throw new Error(`MilvusVectorStore.search: boost weights must be finite numbers, got ${w}`);
+    }
     await this.init();
     const limit = candidateCount(k);
     const res = await this.call('search', () => this.client.search({
       collection_name: this.collection,
       anns_field: F.vector,
-      data: Array.from(query.vector),
+      data: vector,
       filter,
       limit,
       metric_type: INDEX.metric_type,
@@ -220,7 +223,7 @@ export class MilvusVectorStore implements VectorStore {
     const hits = (res.results as Array<Record<string, unknown>>).map((row): VectorHit => {
       const metadata = rowToMetadata(row);
       const similarity = Number(row.score);
-      const boost = boostOf(query.boosts, metadata.campaignId, metadata.taskType);
+      const boost = boostOf(boosts, metadata.campaignId, metadata.taskType);
       return { id: String(row[F.id] ?? row.id), score: similarity + boost, similarity, boost, metadata };
     });
     // Defence in depth: the filter already pins tenant and brand.
@@ -272,6 +275,19 @@ export class MilvusVectorStore implements VectorStore {
   async close(): Promise<void> {
     this.initialising = undefined;
     await this.client.closeConnection();
+  }
+
+  /** The unit vector of `v` as a plain array; refuses a wrong dimension, non-finite values and zero. */
+  private unit(v: Float32Array, what: string): number[] {
+    if (v.length !== this.dimension) throw new Error(`MilvusVectorStore.${what} has dimension ${v.length}, expected ${this.dimension}`);
+    let sum = 0;
+    for (const x of v) {
+      if (!Number.isFinite(x)) throw new Error(`MilvusVectorStore.${what} has a non-finite value`);
+      sum += x * x;
+    }
+    if (sum === 0) throw new Error(`MilvusVectorStore.${what} is all zeros and cannot be normalised`);
+    const norm = Math.sqrt(sum);
+    return Array.from(v, (x) => x / norm);
   }
 
   private check(operation: string, status: MilvusStatus | undefined): void {

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../src/domain/errors.js';
 import { MilvusStoreError } from '../../../src/rag/vector-store/milvus-errors.js';
-import { MilvusVectorStore } from '../../../src/rag/vector-store/milvus-vector-store.js';
+import { candidateCount, MilvusVectorStore } from '../../../src/rag/vector-store/milvus-vector-store.js';
 import type { ChunkMetadata, VectorFilter, VectorRecord } from '../../../src/rag/vector-store/vector-store.port.js';
 import { startFakeMilvus, type FakeMilvus } from '../../helpers/fake-milvus-server.js';
 
@@ -113,7 +113,6 @@ describe('MilvusVectorStore against a fake Milvus', () => {
     const store = open();
     await store.upsert(['e', 'd', 'c', 'b', 'a'].map((id) => rec(id, vec(2))).concat(rec('far', vec(5))));
     expect(ids(await store.search({ tenantId: 't1', brandId: 'b1', vector: vec(2), k: 3 }))).toEqual(['a', 'b', 'c']);
-    expect(await store.search({ tenantId: 't1', brandId: 'b1', vector: vec(2), k: 0 })).toEqual([]);
   });
 
   describe('filters', () => {
@@ -144,12 +143,12 @@ describe('MilvusVectorStore against a fake Milvus', () => {
       expect(await search({ negative: true, campaignIds: ['c2'] })).toEqual(['n2']);
     });
 
-    it('narrows by campaign, task type, stage and source lists (null never matches, an empty list matches nothing)', async () => {
+    it('narrows by campaign, task type, stage and source lists (null never matches, an empty list does not constrain)', async () => {
       expect(await search({ campaignIds: ['c1', 'c3'] })).toEqual(['p1', 'p4']);
       expect(await search({ taskTypes: ['social_post'] })).toEqual(['p1', 'p4']);
       expect(await search({ stages: ['edit', 'review'] })).toEqual(['p2', 'p4']);
       expect(await search({ sources: ['brand_rules', 'feedback'] })).toEqual(['p2', 'p3']);
-      expect(await search({ campaignIds: [] })).toEqual([]);
+      expect(await search({ campaignIds: [], taskTypes: [], stages: [], sources: [] })).toEqual(['p1', 'p2', 'p3', 'p4']);
       expect(await search({ taskTypes: ['social_post'], stages: ['copy'], sources: ['artifact'], campaignIds: ['c1'] })).toEqual(['p1']);
     });
 
@@ -197,16 +196,16 @@ describe('MilvusVectorStore against a fake Milvus', () => {
     });
 
     it('can lift a chunk from outside the top k into it, because the search asks Milvus for min(k * 4 + 20, 16384) candidates', async () => {
+      expect([1, 250, 1000, 5000].map(candidateCount)).toEqual([24, 1020, 4020, 16384]);
       const store = open();
       const near = Array.from({ length: 10 }, (_, i) => rec(`near${i}`, vec(0, i / 100), { campaignId: 'x' }));
       await store.upsert([...near, rec('boosted', vec(0, 0.9), { campaignId: 'c1' })]);
       const before = fake.requestsOf('Search').length;
       const hits = await store.search({ tenantId: 't1', brandId: 'b1', vector: vec(0), k: 2, boosts: { campaign: { id: 'c1', weight: 1 } } });
       expect(ids(hits)).toEqual(['boosted', 'near0']);
-      await store.search({ tenantId: 't1', brandId: 'b1', vector: vec(0), k: 5000 });
+      await store.search({ tenantId: 't1', brandId: 'b1', vector: vec(0), k: 1000 });
       const topks = fake.requestsOf('Search').slice(before).map((r) => (r.search_params as Array<{ key: string; value: string }>).find((p) => p.key === 'topk')?.value);
-      expect(topks).toEqual(['28', '16384']);
-      await expect(store.search({ tenantId: 't1', brandId: 'b1', vector: vec(0), k: 16385 })).rejects.toThrow(/k must be an integer in 0\.\.16384/);
+      expect(topks).toEqual(['28', '4020']);
     });
   });
 
@@ -257,7 +256,11 @@ describe('MilvusVectorStore against a fake Milvus', () => {
     await expect(store.upsert([rec('x y', vec(0))])).rejects.toThrow(/id must be/);
     await expect(store.upsert([rec('ok', vec(0), { taskType: 'social post' })])).rejects.toThrow(/metadata.taskType/);
     await expect(store.upsert([rec('ok', new Float32Array(DIM + 1))])).rejects.toThrow(/dimension 9, expected 8/);
+    await expect(store.upsert([rec('ok', new Float32Array(DIM))])).rejects.toThrow(/all zeros/);
+    await expect(store.upsert([rec('ok', vec(0), { qualityScore: 1.5 })])).rejects.toThrow(/qualityScore must be a number in 0..1/);
     await expect(store.search({ ...q, vector: new Float32Array(3) })).rejects.toThrow(/dimension 3, expected 8/);
+    await expect(store.search({ ...q, k: 0 })).rejects.toThrow(/k must be an integer in 1..1000/);
+    await expect(store.search({ ...q, boosts: { campaign: { id: 'c1', weight: Number.NaN } } })).rejects.toThrow(/finite/);
     expect(fake.requestsOf('Search').length).toBe(searches);
     expect(fake.requestsOf('Delete').length).toBe(deletes);
     expect(await store.stats()).toEqual({ vectors: 1, dimension: DIM });
