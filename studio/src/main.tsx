@@ -1,7 +1,15 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { RunSummaryResource } from '@contracts/http/runs.js';
+import { App } from './app.js';
+import { SessionProvider } from './api/session.js';
+import './styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('the page has no #root element');
-createRoot(root).render(<StrictMode><main><h1>Studio</h1><p>{RunSummaryResource.shape.status.options.join(', ')}</p></main></StrictMode>);
+createRoot(root).render(
+  <StrictMode>
+    <SessionProvider>
+      <App />
+    </SessionProvider>
+  </StrictMode>,
+);
