@@ -87,6 +87,9 @@ export function approvedQualityScore(s: ApprovedSignals): number {
   return round3(clamp01(score));
 }
 
+/** The platform's minimum quality score for indexing when nothing configures one (`KNOWLEDGE_MIN_QUALITY_SCORE`'s default). */
+export const DEFAULT_MIN_QUALITY_SCORE = 0.7;
+
 /** Where the threshold that applied came from. */
 export type ThresholdSource = 'brand' | 'tenant' | 'default';
 

@@ -1,4 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { COMMON_ERRORS, ErrorBody, IdParams } from '../../../contracts/http/common.js';
+import { BrandDeletionResource } from '../../../contracts/http/knowledge-policy.js';
+import type { Orm } from '../../../persistence/orm.js';
+import { deleteBrandWithKnowledge } from '../../../rag/retention/brand-deletion.js';
+import type { KnowledgePurger } from '../../../rag/retention/knowledge-retention.js';
+import { expectedVersion } from '../../if-match.js';
 import {
   BrandListQuery, BrandResource, CampaignListQuery, CampaignResource, CreateBrandBody, CreateCampaignBody, CreateTaskBody,
   PatchBrandBody, PatchCampaignBody, PatchTaskBody, TaskListQuery, TaskResource,
@@ -9,8 +16,17 @@ import { createTask, listTasks, patchTask, taskStore } from '../../../persistenc
 import { presentBrand, presentCampaign, presentTask } from '../../presenters.js';
 import { registerVersionedRoutes } from './versioned.routes.js';
 
-/** Brands, campaigns and tasks: the versioned catalog the runs are planned from. */
-export async function catalogRoutes(app: FastifyInstance): Promise<void> {
+/** What the catalog routes need besides the request scope: brand deletion purges the brand's knowledge. */
+export interface CatalogRouteOptions {
+  orm: Orm;
+  purger: KnowledgePurger;
+}
+
+/**
+ * Brands, campaigns and tasks: the versioned catalog the runs are planned from. `DELETE
+ * /brands/:id` (admin, `If-Match` required) deletes a brand with its knowledge.
+ */
+export async function catalogRoutes(app: FastifyInstance, opts: CatalogRouteOptions): Promise<void> {
   registerVersionedRoutes(app, {
     path: '/brands', tag: 'brands', store: brandStore, resource: BrandResource, present: presentBrand,
     createBody: CreateBrandBody,
@@ -32,4 +48,13 @@ export async function catalogRoutes(app: FastifyInstance): Promise<void> {
     listQuery: TaskListQuery, list: listTasks,
     patchBody: PatchTaskBody, patch: patchTask,
   });
+
+  app.withTypeProvider<ZodTypeProvider>().delete('/brands/:id', {
+    config: { role: 'admin' },
+    schema: {
+      tags: ['brands'], summary: 'Delete a brand and its knowledge',
+      description: 'Send `If-Match: "<version>"` with the version you read. The brand disappears from reads and lists (404), new campaigns, tasks and runs under it are refused (410 `BRAND_DELETED`), and its knowledge chunks, vectors, learnings and knowledge policy are removed. Its versions stay as the history of past runs.',
+      params: IdParams, response: { 200: BrandDeletionResource, ...COMMON_ERRORS, 409: ErrorBody, 428: ErrorBody },
+    },
+  }, async (request) => deleteBrandWithKnowledge(opts.orm, request.scope, opts.purger, request.params.id, expectedVersion(request)));
 }
