@@ -8,3 +8,4 @@ export * from './http/runs.js';
 export * from './http/artifacts.js';
 export * from './http/tools.js';
 export * from './realtime.js';
+export * from './http/knowledge-policy.js';
