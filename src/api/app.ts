@@ -9,6 +9,9 @@ import { requestLogPlugin } from './plugins/request-log.plugin.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { adminRoutes } from './routes/v2/admin.routes.js';
 import { catalogRoutes } from './routes/v2/catalog.routes.js';
+import { knowledgePolicyRoutes } from './routes/v2/knowledge-policy.routes.js';
+import { DEFAULT_MIN_QUALITY_SCORE } from '../rag/learning/learning-signals.js';
+import { rowsOnlyPurger } from '../rag/retention/knowledge-retention.js';
 import { contextRoutes } from './routes/v2/context.routes.js';
 import { projectRoutes } from './routes/v2/projects.routes.js';
 import { runRoutes } from './routes/v2/runs.routes.js';
@@ -79,7 +82,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     async (v2) => {
       await v2.register(authPlugin, { orm: deps.orm });
       await v2.register(projectRoutes);
-      await v2.register(catalogRoutes);
+      const purger = deps.knowledge?.indexer ?? rowsOnlyPurger(deps.orm);
+      await v2.register(catalogRoutes, { orm: deps.orm, purger });
+      await v2.register(knowledgePolicyRoutes, { orm: deps.orm, purger, defaultMinQualityScore: deps.knowledge?.minQualityScore ?? DEFAULT_MIN_QUALITY_SCORE });
       await v2.register(contextRoutes);
       await v2.register(adminRoutes);
       if (deps.runs) {

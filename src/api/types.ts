@@ -5,6 +5,7 @@ import type { TemplateRegistry } from '../planner/template-registry.js';
 import type { Orm } from '../persistence/orm.js';
 import type { Scope } from '../persistence/scope.js';
 import type { Logger } from '../observability/logger.js';
+import type { KnowledgeIndexer } from '../rag/knowledge/knowledge-indexer.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import type { CredentialSources } from '../tools/governance/credentials.js';
 import type { GovernanceSource } from '../tools/governance/governance-source.js';
@@ -37,6 +38,14 @@ export interface ToolApiDeps {
   circuits: () => Record<string, number>;
 }
 
+/** The knowledge layer as the API uses it. */
+export interface KnowledgeApiDeps {
+  /** Writes and deletes knowledge (chunk rows and vectors together). */
+  indexer: KnowledgeIndexer;
+  /** `KNOWLEDGE_MIN_QUALITY_SCORE`: the indexing threshold when neither tenant nor brand sets one. */
+  minQualityScore: number;
+}
+
 /** What the API needs from the composition root. */
 export interface ApiDeps {
   orm: Orm;
@@ -51,6 +60,11 @@ export interface ApiDeps {
   mcp?: { executor: ToolExecutor };
   /** The artifact store; without it the artifact routes are not served. */
   artifacts?: ArtifactStore;
+  /**
+   * The knowledge layer; without it brand deletion and retention remove chunk rows only (no vector
+   * store in this process) and the platform default threshold applies.
+   */
+  knowledge?: KnowledgeApiDeps;
   /** Served at GET /metrics (Prometheus text format) when present. */
   metrics?: { registry: PlatformMetrics['registry']; beforeScrape?: () => Promise<void> };
   /** The web Studio, served at / (index.html for every non-API GET) when present. */
