@@ -10,6 +10,7 @@ import { healthRoutes } from './routes/health.routes.js';
 import { adminRoutes } from './routes/v2/admin.routes.js';
 import { catalogRoutes } from './routes/v2/catalog.routes.js';
 import { knowledgePolicyRoutes } from './routes/v2/knowledge-policy.routes.js';
+import { knowledgeRoutes } from './routes/v2/knowledge.routes.js';
 import { DEFAULT_MIN_QUALITY_SCORE } from '../rag/learning/learning-signals.js';
 import { rowsOnlyPurger } from '../rag/retention/knowledge-retention.js';
 import { contextRoutes } from './routes/v2/context.routes.js';
@@ -85,6 +86,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       const purger = deps.knowledge?.indexer ?? rowsOnlyPurger(deps.orm);
       await v2.register(catalogRoutes, { orm: deps.orm, purger });
       await v2.register(knowledgePolicyRoutes, { orm: deps.orm, purger, defaultMinQualityScore: deps.knowledge?.minQualityScore ?? DEFAULT_MIN_QUALITY_SCORE });
+      if (deps.knowledge?.retriever && deps.knowledge.store) {
+        await v2.register(knowledgeRoutes, { retriever: deps.knowledge.retriever, indexer: deps.knowledge.indexer, store: deps.knowledge.store, llmReranker: deps.knowledge.llmReranker });
+      }
       await v2.register(contextRoutes);
       await v2.register(adminRoutes);
       if (deps.runs) {

@@ -6,6 +6,9 @@ import type { Orm } from '../persistence/orm.js';
 import type { Scope } from '../persistence/scope.js';
 import type { Logger } from '../observability/logger.js';
 import type { KnowledgeIndexer } from '../rag/knowledge/knowledge-indexer.js';
+import type { LlmReranker } from '../rag/retrieval/retrieval-types.js';
+import type { Retriever } from '../rag/retrieval/retriever.js';
+import type { VectorStore } from '../rag/vector-store/vector-store.port.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import type { CredentialSources } from '../tools/governance/credentials.js';
 import type { GovernanceSource } from '../tools/governance/governance-source.js';
@@ -44,6 +47,11 @@ export interface KnowledgeApiDeps {
   indexer: KnowledgeIndexer;
   /** `KNOWLEDGE_MIN_QUALITY_SCORE`: the indexing threshold when neither tenant nor brand sets one. */
   minQualityScore: number;
+  /** Hybrid retrieval and the vector store: with both, POST /v2/knowledge/search and GET /v2/knowledge/stats are served. */
+  retriever?: Retriever;
+  store?: VectorStore;
+  /** An LLM reranker for a search request (a real provider is configured), or null: score fusion only. */
+  llmReranker?: (ctx: { tenantId: string; requestId: string }) => LlmReranker | null;
 }
 
 /** What the API needs from the composition root. */

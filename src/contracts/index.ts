@@ -9,3 +9,4 @@ export * from './http/artifacts.js';
 export * from './http/tools.js';
 export * from './realtime.js';
 export * from './http/knowledge-policy.js';
+export * from './http/knowledge.js';
