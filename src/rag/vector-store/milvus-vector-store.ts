@@ -19,7 +19,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConsistencyLevelEnum, LoadState, MilvusClient, type RowData } from '@zilliz/milvus2-sdk-node';
 import { isErrorStatus, mapMilvusError, MilvusStoreError, MilvusTimeout, statusError, type MilvusStatus } from './milvus-errors.js';
 import { brandExpr, collectionFields, F, idsExpr, metadataToRow, olderThanExpr, OUTPUT_FIELDS, rowToMetadata, searchExpr, tenantExpr, checkIdentifier } from './milvus-schema.js';
-import type { VectorBoosts, VectorHit, VectorQuery, VectorRecord, VectorStore, VectorStoreStats } from './vector-store.port.js';
+import { boostOf, candidateCount, MAX_K, unitVector } from './milvus-search.js';
+import type { VectorHit, VectorQuery, VectorRecord, VectorStore, VectorStoreStats } from './vector-store.port.js';
 
 /** Options of {@link MilvusVectorStore}. */
 export interface MilvusVectorStoreOptions {
@@ -37,31 +38,12 @@ export interface MilvusVectorStoreOptions {
   timeoutMs?: number;
 }
 
-/** Milvus' largest `limit` (topk) for a search. */
-export const MILVUS_MAX_TOPK = 16384;
-/** Largest k a search accepts (as the embedded store). */
-export const MAX_K = 1000;
 /** Rows per upsert request (keeps each gRPC message well under the 64 MiB default). */
 const UPSERT_BATCH = 500;
 /** How long init waits at least for a collection to load (large collections take a while). */
 const LOAD_WAIT_MS = 60_000;
 /** HNSW build parameters; the search's `ef` follows the candidate count. */
 const INDEX = { index_type: 'HNSW', metric_type: 'IP', params: { M: 16, efConstruction: 200 } } as const;
-
-/** How many candidates a search of k asks Milvus for (see the file comment). */
-export function candidateCount(k: number): number {
-  return Math.min(k * 4 + 20, MILVUS_MAX_TOPK);
-}
-
-/** The additive boost of a chunk (campaign, task type, similar campaigns), as the port defines it. */
-export function boostOf(boosts: VectorBoosts | undefined, campaignId: string | null, taskType: string | null): number {
-  if (!boosts) return 0;
-  let boost = 0;
-  if (boosts.campaign && campaignId !== null && campaignId === boosts.campaign.id) boost += boosts.campaign.weight;
-  if (boosts.taskType && taskType !== null && taskType === boosts.taskType.value) boost += boosts.taskType.weight;
-  if (boosts.similarCampaigns && campaignId !== null && boosts.similarCampaigns.ids.includes(campaignId)) boost += boosts.similarCampaigns.weight;
-  return boost;
-}
 
 /** The vector store on Milvus. Call `init()` first (other calls run it if needed). */
 export class MilvusVectorStore implements VectorStore {
@@ -73,6 +55,7 @@ export class MilvusVectorStore implements VectorStore {
   private readonly client: MilvusClient;
   private initialising: Promise<void> | undefined;
   private connected = false;
+  private closed = false;
 
   constructor(options: MilvusVectorStoreOptions) {
     if (!Number.isInteger(options.dimension) || options.dimension < 1 || options.dimension > 32768) {
@@ -105,6 +88,7 @@ export class MilvusVectorStore implements VectorStore {
 
   /** Connects, creates the collection (schema, HNSW/IP index) if missing, checks its dimension, loads it. */
   init(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`MilvusVectorStore (${this.address}, collection "${this.collection}") is closed`));
     this.initialising ??= this.doInit().catch((err: unknown) => {
       this.initialising = undefined; // a later call may try again (Milvus may come up)
       throw err;
@@ -184,7 +168,7 @@ export class MilvusVectorStore implements VectorStore {
     if (records.length === 0) return;
     const byId = new Map<string, RowData>(); // the last record of an id wins
     for (const r of records) {
-      byId.set(r.id, { ...metadataToRow(r.id, r.metadata), [F.vector]: this.unit(r.vector, `upsert: vector of ${r.id}`) });
+      byId.set(r.id, { ...metadataToRow(r.id, r.metadata), [F.vector]: unitVector(r.vector, this.dimension, `upsert: vector of ${r.id}`) });
     }
     await this.init();
     const rows = [...byId.values()];
@@ -198,7 +182,7 @@ export class MilvusVectorStore implements VectorStore {
   async search(query: VectorQuery): Promise<VectorHit[]> {
     const { k, boosts } = query;
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new Error(`MilvusVectorStore.search: k must be an integer in 1..${MAX_K}, got ${k}`);
-    const vector = this.unit(query.vector, 'search: query vector');
+    const vector = unitVector(query.vector, this.dimension, 'search: query vector');
     const filter = searchExpr(query.tenantId, query.brandId, query.filter); // validates before any call
     for (const id of [boosts?.campaign?.id, boosts?.taskType?.value, ...(boosts?.similarCampaigns?.ids ?? [])]) {
       if (id !== undefined) checkIdentifier('boost value', id, 128);
@@ -273,21 +257,9 @@ export class MilvusVectorStore implements VectorStore {
 
   /** Closes the connection pool (the collection stays loaded for other clients). */
   async close(): Promise<void> {
+    this.closed = true;
     this.initialising = undefined;
     await this.client.closeConnection();
-  }
-
-  /** The unit vector of `v` as a plain array; refuses a wrong dimension, non-finite values and zero. */
-  private unit(v: Float32Array, what: string): number[] {
-    if (v.length !== this.dimension) throw new Error(`MilvusVectorStore.${what} has dimension ${v.length}, expected ${this.dimension}`);
-    let sum = 0;
-    for (const x of v) {
-      if (!Number.isFinite(x)) throw new Error(`MilvusVectorStore.${what} has a non-finite value`);
-      sum += x * x;
-    }
-    if (sum === 0) throw new Error(`MilvusVectorStore.${what} is all zeros and cannot be normalised`);
-    const norm = Math.sqrt(sum);
-    return Array.from(v, (x) => x / norm);
   }
 
   private check(operation: string, status: MilvusStatus | undefined): void {

@@ -19,3 +19,12 @@ afterAll(async () => {
 
 describeVectorStoreContract('milvus (fake server)', () =>
   Promise.resolve(new MilvusVectorStore({ address: fake.address, dimension: 48, collection: `contract_${++n}`, timeoutMs: 5000 })));
+
+// Opt-in: the same contract on a real Milvus (none runs on the project's machines, so this has not
+// been run here). The contract uses random tenant ids, so one collection serves every test; it is
+// left on the server for inspection.
+const real = process.env.MILVUS_TEST_ADDRESS;
+if (real) {
+  describeVectorStoreContract(`milvus (real server at ${real})`, () =>
+    Promise.resolve(new MilvusVectorStore({ address: real, token: process.env.MILVUS_TEST_TOKEN, dimension: 48, collection: 'vmp_contract_test' })));
+}

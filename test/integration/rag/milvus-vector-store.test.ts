@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../src/domain/errors.js';
 import { MilvusStoreError } from '../../../src/rag/vector-store/milvus-errors.js';
-import { candidateCount, MilvusVectorStore } from '../../../src/rag/vector-store/milvus-vector-store.js';
+import { candidateCount } from '../../../src/rag/vector-store/milvus-search.js';
+import { MilvusVectorStore } from '../../../src/rag/vector-store/milvus-vector-store.js';
 import type { ChunkMetadata, VectorFilter, VectorRecord } from '../../../src/rag/vector-store/vector-store.port.js';
 import { startFakeMilvus, type FakeMilvus } from '../../helpers/fake-milvus-server.js';
 
@@ -96,6 +97,8 @@ describe('MilvusVectorStore against a fake Milvus', () => {
     expect(await store.deleteByIds('t1', ['a', 'missing'])).toBe(1);
     expect(ids(await store.search({ tenantId: 't1', brandId: 'b1', vector: vec(0), k: 10 }))).toEqual(['b', 'c']);
     expect(await store.stats('t1')).toEqual({ vectors: 2, dimension: DIM });
+    await store.close();
+    await expect(store.search({ tenantId: 't1', brandId: 'b1', vector: vec(0), k: 1 })).rejects.toThrow(/is closed/);
   });
 
   it('upsert replaces a record by id (the last of duplicates in one call wins)', async () => {
