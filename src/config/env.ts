@@ -47,6 +47,15 @@ export const EnvSchema = z.object({
   MCP_SERVERS_FILE: z.string().min(1).optional(),
   CREDENTIALS_DIR: z.string().min(1).optional(),
   CREDENTIAL_ENV_PREFIX: z.string().regex(/^[A-Z][A-Z0-9_]{2,40}$/, 'upper-case letters, digits and "_", e.g. VMP_SECRET_').default('VMP_SECRET_'),
+  EMBEDDINGS_BASE_URL: z.url({ message: 'expected an http(s) URL of an OpenAI-compatible API, such as https://api.openai.com/v1' }).optional(),
+  EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+  EMBEDDINGS_MODEL: z.string().min(1).max(200).optional(),
+  EMBEDDINGS_DIMENSION: z.coerce.number({ message: 'expected a whole number of dimensions' }).int('expected a whole number').min(8).max(8192).default(384),
+  MILVUS_ADDRESS: z.string().regex(/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, 'expected host:port or an http(s):// endpoint, such as localhost:19530').optional(),
+  MILVUS_TOKEN: z.string().min(1).optional(),
+  MILVUS_COLLECTION: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,254}$/, 'letters, digits and "_", starting with a letter or "_"').optional(),
+  KNOWLEDGE_MIN_QUALITY_SCORE: z.coerce.number({ message: 'expected a number from 0 to 1' }).min(0, 'expected a number from 0 to 1').max(1, 'expected a number from 0 to 1').default(0.7),
+  KNOWLEDGE_DIR: z.string().min(1).optional(),
 }).superRefine((env, ctx) => {
   if (env.S3_BUCKET === undefined && (env.S3_ENDPOINT || env.S3_PREFIX)) {
     ctx.addIssue({ code: 'custom', path: [env.S3_ENDPOINT ? 'S3_ENDPOINT' : 'S3_PREFIX'], message: 'set S3_BUCKET too (without it artifacts go to the filesystem under DATA_DIR/artifacts)' });

@@ -32,6 +32,16 @@ describe('configuration', () => {
     expect(loadConfig({ MIGRATE_ON_START: 'true', PORT: '8080' })).toMatchObject({ MIGRATE_ON_START: true, PORT: 8080 });
   });
 
+  it('knowledge settings: defaults, and bad values named', () => {
+    expect(loadConfig({})).toMatchObject({ EMBEDDINGS_DIMENSION: 384, KNOWLEDGE_MIN_QUALITY_SCORE: 0.7 });
+    expect(loadConfig({ MILVUS_ADDRESS: 'localhost:19530', EMBEDDINGS_BASE_URL: 'http://localhost:11434/v1', EMBEDDINGS_DIMENSION: '1536' }))
+      .toMatchObject({ MILVUS_ADDRESS: 'localhost:19530', EMBEDDINGS_DIMENSION: 1536 });
+    expect(() => loadConfig({ KNOWLEDGE_MIN_QUALITY_SCORE: '1.5' })).toThrow('KNOWLEDGE_MIN_QUALITY_SCORE: expected a number from 0 to 1');
+    expect(() => loadConfig({ EMBEDDINGS_DIMENSION: '3' })).toThrow('EMBEDDINGS_DIMENSION');
+    expect(() => loadConfig({ MILVUS_ADDRESS: 'not an address' })).toThrow('MILVUS_ADDRESS: expected host:port');
+    expect(() => loadConfig({ EMBEDDINGS_BASE_URL: 'nope' })).toThrow('EMBEDDINGS_BASE_URL');
+  });
+
   it('.env.example documents every variable the schema reads', () => {
     const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
     const documented = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
