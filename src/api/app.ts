@@ -20,6 +20,7 @@ import { artifactRoutes } from './routes/v2/artifacts.routes.js';
 import { toolRoutes } from './routes/v2/tools.routes.js';
 import { mcpRoutes } from './routes/mcp.routes.js';
 import { runOutputRoutes } from './routes/v2/run-outputs.routes.js';
+import { machineRoutes } from './routes/v2/machines.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { studioRoutes } from './routes/studio.routes.js';
 import type { ApiDeps } from './types.js';
@@ -95,6 +96,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         await v2.register(runRoutes, { runs: deps.runs.service, templates: deps.runs.templates });
         await v2.register(runOutputRoutes);
       }
+      await v2.register(machineRoutes);
       if (deps.tools) await v2.register(toolRoutes, { ...deps.tools, orm: deps.orm });
       if (deps.artifacts) await v2.register(artifactRoutes, { store: deps.artifacts });
     },

@@ -5,6 +5,7 @@ export * from './http/common.js';
 export * from './http/merge-patch-schema.js';
 export * from './execution.js';
 export * from './http/runs.js';
+export * from './http/machines.js';
 export * from './http/artifacts.js';
 export * from './http/tools.js';
 export * from './realtime.js';
