@@ -34,6 +34,8 @@ export interface ReceivedRequest {
   method: string;
   request: Record<string, unknown>;
   at: number;
+  /** What the fake answered (unset while a call is stalled). */
+  reply?: unknown;
 }
 
 /** An error status for `failNext` (the shape of `milvus.proto.common.Status`). */
@@ -53,6 +55,8 @@ export interface FakeMilvus {
   readonly collections: Map<string, FakeCollection>;
   /** The requests received for one RPC (`Search`, `Query`…), oldest first. */
   requestsOf(method: string): Record<string, unknown>[];
+  /** The values of one column in the rows each Search reply carried (none while stalled), oldest first. */
+  searchedColumn(field: string): string[][];
   /** The next call of `method` answers this error status instead of running. */
   failNext(method: string, status: FakeErrorStatus): void;
   /** Calls of `method` never answer (until `unstall`), to test client deadlines. */
@@ -81,28 +85,33 @@ export async function startFakeMilvus(): Promise<FakeMilvus> {
     // proto-loader adds the message descriptors to each method (not in grpc-js' MethodDefinition type).
     const returnsBareStatus = (service[method] as unknown as { responseType: { type: { name: string } } }).responseType.type.name === 'Status';
     implementation[method] = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: UnaryCallback) => {
-      requests.push({ method, request: call.request, at: Date.now() });
+      const received: ReceivedRequest = { method, request: call.request, at: Date.now() };
+      requests.push(received);
       if (stalled.has(method)) return;
+      const answer = (reply: unknown): void => {
+        received.reply = reply;
+        callback(null, reply);
+      };
       const failure = failures.get(method)?.shift();
       if (failure) {
         const status = { error_code: 'UnexpectedError', ...failure };
-        callback(null, returnsBareStatus ? status : { status });
+        answer(returnsBareStatus ? status : { status });
         return;
       }
       const handler = handlers[method];
       if (!handler) {
         unhandled.push(method);
-        callback(null, returnsBareStatus ? ok : { status: ok });
+        answer(returnsBareStatus ? ok : { status: ok });
         return;
       }
       try {
-        callback(null, handler(call.request));
+        answer(handler(call.request));
       } catch (err) {
         // Milvus answers errors with a status; a handler bug must not leave the client waiting either.
         const status = err instanceof StatusError
           ? { error_code: err.errorCode, code: err.code, reason: err.message, retriable: false, detail: err.message }
           : { error_code: 'UnexpectedError', code: 65535, reason: `fake milvus: ${(err as Error).message}` };
-        callback(null, returnsBareStatus ? status : { status });
+        answer(returnsBareStatus ? status : { status });
       }
     };
   }
@@ -119,6 +128,11 @@ export async function startFakeMilvus(): Promise<FakeMilvus> {
     unhandled,
     collections,
     requestsOf: (method) => requests.filter((r) => r.method === method).map((r) => r.request),
+    searchedColumn: (field) => requests.filter((r) => r.method === 'Search').map((r) => {
+      const columns = (r.reply as { results?: { fields_data?: Array<{ field_name: string; scalars?: Record<string, { data: unknown[] }> }> } }).results?.fields_data ?? [];
+      const column = columns.find((c) => c.field_name === field);
+      return Object.values(column?.scalars ?? {}).flatMap((v) => v.data.map(String));
+    }),
     failNext: (method, status) => failures.set(method, [...(failures.get(method) ?? []), status]),
     stall: (method) => stalled.add(method),
     unstall: (method) => stalled.delete(method),

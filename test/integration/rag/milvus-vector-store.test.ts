@@ -227,6 +227,7 @@ describe('MilvusVectorStore against a fake Milvus', () => {
       { negative: true, campaignIds: ['c1'], taskTypes: ['social_post'], stages: ['copy'], sources: ['artifact'], minQualityScore: 0.5 },
     ];
     const boosts = { campaign: { id: 'c2', weight: 5 }, taskType: { value: 'email', weight: 5 }, similarCampaigns: { ids: ['c1', 'c2'], weight: 5 } };
+    const before = fake.requestsOf('Search').length;
     for (const [t, b] of owners) {
       for (const filter of filters) {
         for (const withBoosts of [false, true]) {
@@ -239,6 +240,17 @@ describe('MilvusVectorStore against a fake Milvus', () => {
         }
       }
     }
+    // The isolation is Milvus' (the filter's), not only the adapter's own check: every row the fake
+    // sent back for these searches belongs to the searching tenant and brand.
+    const asked = fake.requestsOf('Search').slice(before).map((r) => /^tenant_id == "(\w+)" && brand_id == "(\w+)"/.exec(String(r.dsl))!.slice(1));
+    const tenants = fake.searchedColumn('tenant_id').slice(before);
+    const brands = fake.searchedColumn('brand_id').slice(before);
+    expect(asked).toHaveLength(owners.length * filters.length * 2);
+    asked.forEach(([t, b], i) => {
+      expect(tenants[i]!.length).toBeGreaterThan(0);
+      expect(new Set(tenants[i])).toEqual(new Set([t]));
+      expect(new Set(brands[i])).toEqual(new Set([b]));
+    });
     expect(await store.stats('t1')).toEqual({ vectors: 8, dimension: DIM });
     expect(await store.stats('t3')).toEqual({ vectors: 0, dimension: DIM });
   });
