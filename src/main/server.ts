@@ -14,6 +14,7 @@ import { createEngine, createHandlers } from './engine.js';
 import { PlatformMetrics } from '../observability/metrics.js';
 import { createToolLayer, toolLayerOptionsFromConfig } from './tool-layer.js';
 import { prepareStudio } from './studio-build.js';
+import { attachRealtime } from '../realtime/realtime.server.js';
 import { platformVersion } from './version.js';
 
 async function main(): Promise<void> {
@@ -56,9 +57,15 @@ async function main(): Promise<void> {
     artifacts: tools.store,
     studio: prepareStudio({ logger }),
   });
+  // Socket.IO on the same port; with REDIS_URL its rooms are shared with the other instances.
+  const realtime = await attachRealtime({
+    server: app.server, orm: db.orm, host: engine.host, logger,
+    ...(config.REDIS_URL ? { redis: { url: config.REDIS_URL, key: `${config.QUEUE_PREFIX}:realtime` } } : {}),
+  });
   closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
+    await realtime.close();
     await app.close();
     await engine.stop();
     await tools.close();
