@@ -133,9 +133,13 @@ export async function deleteBrand(scope: Scope, id: string, expected: number): P
   nextVersion(current.head.currentVersion, expected, `brand ${id}`);
   const deletedAt = new Date();
   return scope.em.transactional(async (em) => {
-    // A native update: the head's version column must not move (it points at the current version row).
-    const marked = await em.nativeUpdate(Brand, { id, tenant: scope.tenantId, currentVersion: expected, deletedAt: null }, { deletedAt });
-    if (marked !== 1) {
+    // Plain SQL: the head's version column must not move (it points at the current version row), and
+    // MikroORM's update would bump it as the optimistic lock.
+    const marked = await em.execute<Array<{ id: string }>>(
+      'update brand set deleted_at = ? where id = ? and tenant_id = ? and current_version = ? and deleted_at is null returning id',
+      [deletedAt, id, scope.tenantId, expected],
+    );
+    if (marked.length !== 1) {
       throw new PlatformError('VERSION_CONFLICT', `brand ${id} changed or was deleted meanwhile: re-read it`, { expectedVersion: expected });
     }
     const learnings = await em.nativeDelete(Learning, { tenant: scope.tenantId, brandId: id });
