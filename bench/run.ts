@@ -1,5 +1,5 @@
 /**
- * Benchmark orchestrator: `npm run bench -- <w1|w2|w3|all> [--trials 3] [--no-peers] [--runs 500]`;
+ * Benchmark orchestrator: `npm run bench -- <w1|w2|w3|w6|all> [--trials 3] [--no-peers] [--runs 500]`;
  * `npm run bench -- --report bench/results/<file>.json` prints the tables of a saved run again.
  *
  * Runs this engine's workloads (each trial in a fresh process) and, side by side in the same
@@ -104,8 +104,10 @@ function suitesFor(workload: string, a: Record<string, string>): Suite[] {
       return [{ name: 'w2', peer: false, trial: () => w2Trial(Number(a.runs ?? 1000)) }, peer('lg-hitl')];
     case 'w3':
       return [{ name: 'w3-60', peer: false, trial: () => ours('bench/w3.ts', ['--stages', '60']) }];
+    case 'w6':
+      return [{ name: 'w6', peer: false, trial: () => ours('bench/w6.ts', ['chunks', 'queries'].flatMap((k) => (a[k] ? [`--${k}`, a[k]] : []))) }];
     default:
-      throw new Error(`unknown workload ${workload}: use w1, w2, w3 or all`);
+      throw new Error(`unknown workload ${workload}: use w1, w2, w3, w6 or all`);
   }
 }
 
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
   const workload = process.argv.slice(2).find((x) => !x.startsWith('--')) ?? 'all';
   const trialsN = Number(a.trials ?? 3);
   const withPeers = a['no-peers'] !== 'true';
-  const workloads = workload === 'all' ? ['w1', 'w2', 'w3'] : [workload];
+  const workloads = workload === 'all' ? ['w1', 'w2', 'w3', 'w6'] : [workload];
   if (withPeers) await preparePeers();
   mkdirSync(RESULTS, { recursive: true });
   for (const w of workloads) {
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
         const r = await s.trial();
         r.loadavg1_at_start = +load.toFixed(2);
         results.get(s.name)?.push(r);
-        process.stdout.write(`[${w}] trial ${t}/${trialsN} ${s.name}: ${r.runs_per_s ?? r.resume_to_last_completion_ms ?? r.wal_ratio ?? ''} (load ${load.toFixed(2)})\n`);
+        process.stdout.write(`[${w}] trial ${t}/${trialsN} ${s.name}: ${r.runs_per_s ?? r.resume_to_last_completion_ms ?? r.wal_ratio ?? (r.p95_ms !== undefined ? `p95 ${String(r.p95_ms)} ms, recall ${String(r.recall)}` : '')} (load ${load.toFixed(2)})\n`);
       }
     }
     report(w, results);
@@ -187,6 +189,13 @@ function report(w: string, results: Map<string, Result[]>): void {
     const o = med(ours, 'resume_to_last_completion_ms');
     const p = med(lg, 'wall_ms');
     if (Number.isFinite(o) && Number.isFinite(p)) lines.push('', `LangGraph resume time / ours: ${(p / o).toFixed(2)}x`);
+  } else if (w === 'w6') {
+    lines.push('| suite | ingest chunks/s | load ms | p50 ms | p95 ms | p99 ms | recall@10 | peak RSS MB |', '|---|---|---|---|---|---|---|---|');
+    const trials = results.get('w6') ?? [];
+    lines.push(`| w6 (embedded store) | ${column(trials, 'ingest_chunks_per_s')} | ${column(trials, 'load_ms')} | ${column(trials, 'p50_ms')} | ${column(trials, 'p95_ms')} | ${column(trials, 'p99_ms')} | ${column(trials, 'recall')} | ${column(trials, 'peak_rss_mb')} |`);
+    const p95 = med(trials, 'p95_ms');
+    const recall = med(trials, 'recall');
+    lines.push('', `target p95 <= 20 ms: ${p95 <= 20 ? 'PASS' : 'MISS'} (${p95}); target recall@10 >= 0.95: ${recall >= 0.95 ? 'PASS' : 'MISS'} (${recall})`);
   } else {
     lines.push('| suite | WAL bytes/transition first 10 -> last 10 | ratio | row bytes first 10 -> last 10 | ratio | snapshot bytes first 10 -> last 10 |', '|---|---|---|---|---|---|');
     for (const [name, trials] of results) {
