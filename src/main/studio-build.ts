@@ -4,7 +4,7 @@
  * it). One build at a time across processes (a lock file with the builder's pid), into a temporary
  * folder renamed to studio/dist when complete, so a half-written build is never served.
  */
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StudioSource, StudioState } from '../api/routes/studio.routes.js';
@@ -117,4 +117,57 @@ export function prepareStudio(opts: StudioOptions): StudioSource & { done: Promi
   };
   const done = run().then((state) => (current = state));
   return { ...source, done };
+}
+
+/** The newest modification time under `dir` (files only; 0 when it does not exist). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  let entries: Dirent[];
+  try {
+    if (!statSync(dir).isDirectory()) return statSync(dir).mtimeMs;
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** True when studio/dist is missing or older than a source it is built from (studio/, src/contracts, src/domain). */
+export function studioBuildIsStale(root: string): boolean {
+  const index = path.join(root, 'studio', 'dist', 'index.html');
+  if (!existsSync(index)) return true;
+  const built = statSync(index).mtimeMs;
+  const sources = ['studio/src', 'studio/index.html', 'studio/vite.config.ts', 'studio/tsconfig.app.json', 'src/contracts', 'src/domain'];
+  return sources.some((s) => newestMtime(path.join(root, s)) > built);
+}
+
+/**
+ * Builds studio/dist again (for tests and tools that need the current sources): under the build
+ * lock, into a temporary folder that replaces studio/dist only once complete.
+ */
+export async function rebuildStudio(root: string, build: (root: string, outDir: string) => Promise<void> = viteBuild): Promise<void> {
+  const lock = path.join(root, 'studio', '.build.lock');
+  const deadline = Date.now() + 5 * 60_000;
+  while (!takeLock(lock)) {
+    if (Date.now() > deadline) throw new Error(`the Studio build lock ${lock} is held for too long`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const tmp = path.join(root, 'studio', `.dist-${process.pid}`);
+  const old = path.join(root, 'studio', `.dist-old-${process.pid}`);
+  const dist = path.join(root, 'studio', 'dist');
+  try {
+    mkdirSync(tmp, { recursive: true });
+    await build(root, tmp);
+    if (!existsSync(path.join(tmp, 'index.html'))) throw new Error('the build wrote no index.html');
+    if (existsSync(dist)) renameSync(dist, old);
+    renameSync(tmp, dist);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(old, { recursive: true, force: true });
+    rmSync(lock, { force: true });
+  }
 }

@@ -120,18 +120,3 @@ export function mergePatch(before: Record<string, Json>, after: Record<string, J
   }
   return patch;
 }
-
-/** Sets (or, for `undefined`, removes) a dot path in a copy of `obj`. */
-export function setIn(obj: Record<string, Json>, path: string, value: Json): Record<string, Json> {
-  const [head, ...rest] = path.split('.');
-  if (head === undefined) return obj;
-  const copy: Record<string, Json> = { ...obj };
-  if (rest.length === 0) {
-    if (value === undefined) delete copy[head];
-    else copy[head] = value;
-    return copy;
-  }
-  const child = isObject(copy[head]) ? (copy[head] as Record<string, Json>) : {};
-  copy[head] = setIn(child, rest.join('.'), value);
-  return copy;
-}

@@ -3,8 +3,10 @@
  * keys down to the value; an override is `['overrides', 'voice.tone']`, a key with a dot).
  */
 import { TaskResource } from '@contracts/http/catalog.js';
+import type { FieldKind } from '../../lib/record-paths.js';
 
-export type FieldKind = 'text' | 'textarea' | 'list' | 'lines' | 'checkbox' | 'number' | 'select' | 'date';
+export { fromInput, getAt, setAt, toInput } from '../../lib/record-paths.js';
+export type { FieldKind } from '../../lib/record-paths.js';
 
 /** One form field. */
 export interface FieldDef {
@@ -17,57 +19,6 @@ export interface FieldDef {
   options?: readonly string[];
   hint?: string;
   step?: string;
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** The value at `path`. */
-export function getAt(obj: unknown, path: string[]): unknown {
-  let cur = obj;
-  for (const k of path) {
-    if (!isObj(cur) || !Object.hasOwn(cur, k)) return undefined;
-    cur = cur[k];
-  }
-  return cur;
-}
-
-/** A copy of `obj` with `path` set (or removed for `undefined`; emptied parents removed too). */
-export function setAt(obj: Obj, path: string[], value: unknown): Obj {
-  const [head, ...rest] = path;
-  if (head === undefined) return obj;
-  const copy: Obj = { ...obj };
-  if (rest.length === 0) {
-    if (value === undefined) delete copy[head];
-    else copy[head] = value;
-    return copy;
-  }
-  const child = setAt(isObj(copy[head]) ? (copy[head] as Obj) : {}, rest, value);
-  if (Object.keys(child).length === 0 && value === undefined) delete copy[head];
-  else copy[head] = child;
-  return copy;
-}
-
-/** The text an input shows for a value. */
-export function toInput(field: FieldDef, value: unknown): string | boolean {
-  if (field.kind === 'checkbox') return value === true;
-  if (value === undefined || value === null) return '';
-  if (field.kind === 'list') return Array.isArray(value) ? value.join(', ') : String(value);
-  if (field.kind === 'lines') return Array.isArray(value) ? value.join('\n') : String(value);
-  return String(value);
-}
-
-/** The value an input's text means (`undefined`: unset). */
-export function fromInput(field: FieldDef, input: string | boolean, previous: unknown): unknown {
-  if (field.kind === 'checkbox') return input === true;
-  const text = String(input);
-  if (field.kind === 'list' || field.kind === 'lines') {
-    const items = text.split(field.kind === 'list' ? ',' : '\n').map((s) => s.trim()).filter(Boolean);
-    return items.length ? items : Array.isArray(previous) ? [] : undefined;
-  }
-  if (text.trim() === '') return undefined;
-  if (field.kind === 'number') return Number(text);
-  return field.kind === 'textarea' ? text : text.trim();
 }
 
 export const BRAND_FIELDS: FieldDef[] = [
@@ -111,7 +62,7 @@ export const TASK_FIELDS: FieldDef[] = [
 ];
 
 /** A record's content: the resource without its metadata and parent ids. */
-export function contentOf(resource: Obj): Obj {
+export function contentOf(resource: Record<string, unknown>): Record<string, unknown> {
   const meta = new Set(['id', 'version', 'hash', 'createdAt', 'updatedAt', 'versionCreatedBy', 'versionCreatedAt', 'projectId', 'brandId', 'campaignId']);
   return Object.fromEntries(Object.entries(resource).filter(([k]) => !meta.has(k)));
 }
