@@ -6,6 +6,8 @@ import type { Logger } from '../observability/logger.js';
 import type { PlatformMetrics } from '../observability/metrics.js';
 import type { Orm } from '../persistence/orm.js';
 import { loadRunFacts } from '../persistence/runs/run-facts.js';
+import type { KnowledgeIndexer } from '../rag/knowledge/knowledge-indexer.js';
+import { learnHandler } from '../rag/learning/learn.handler.js';
 import { AnthropicProvider } from '../providers/anthropic.provider.js';
 import { OfflineProvider } from '../providers/offline.provider.js';
 import { OpenAiCompatibleProvider } from '../providers/openai-compatible.provider.js';
@@ -57,6 +59,8 @@ export interface ToolLayerOptions {
   tools?: AnyTool[];
   agentMaxSteps?: number;
   agentMaxCostUsd?: number;
+  /** The knowledge layer: with it the learn stage `learn.index` is registered. */
+  knowledge?: { indexer: KnowledgeIndexer; minQualityScore: number };
 }
 
 /** The tool layer of a process: registry, governed executor, providers, artifact store, agent handlers. */
@@ -89,7 +93,7 @@ function configuredProviders(opts: ToolLayerOptions): LlmProvider[] {
 
 /**
  * Builds the tool layer and registers its stage handlers (agents, `review.gates`,
- * `consolidate.artifacts`, plugin handlers) into `handlers`. Plugins and MCP servers that fail are
+ * `consolidate.artifacts`, with the knowledge layer `learn.index`, plugin handlers) into `handlers`. Plugins and MCP servers that fail are
  * reported (log and GET /v2/tools/plugins) and skipped: start-up goes on.
  */
 export async function createToolLayer(opts: ToolLayerOptions, handlers: HandlerRegistry): Promise<ToolLayer> {
@@ -126,6 +130,7 @@ export async function createToolLayer(opts: ToolLayerOptions, handlers: HandlerR
     ...agentHandlers({ executor, facts, ...(opts.agentMaxSteps ? { maxSteps: opts.agentMaxSteps } : {}), ...(opts.agentMaxCostUsd ? { maxCostUsd: opts.agentMaxCostUsd } : {}) }),
     reviewHandler({ executor, facts }),
     consolidateHandler({ orm: opts.orm, store, facts }),
+    ...(opts.knowledge ? [learnHandler({ orm: opts.orm, store, indexer: opts.knowledge.indexer, defaultMinQualityScore: opts.knowledge.minQualityScore, logger: opts.logger })] : []),
   ];
   for (const h of own) handlers.register(h);
 
