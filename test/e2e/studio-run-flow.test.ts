@@ -116,14 +116,14 @@ describe('Studio: brand to approved artifact', () => {
     await screenshot(page, 'run-completed');
 
     await artifactLink.click();
-    await page.getByRole('region', { name: /^Content of version 1/ }).waitFor(WAIT);
-    const content = page.getByLabel('content of version 1');
+    const content = page.getByLabel('content of version 1', { exact: true });
     await content.waitFor(WAIT);
-    expect(await content.textContent()).toContain('[offline draft]');
-    const lineage = page.getByLabel('lineage of version 1');
+    await screenshot(page, 'artifact');
+    expect(await content.textContent()).toContain('# Launch post (instagram)');
+    const lineage = page.getByLabel('lineage of version 1', { exact: true });
     expect(await lineage.textContent()).toContain(runId.slice(0, 8));
     expect(await lineage.textContent()).toContain('social_post');
-    await screenshot(page, 'artifact');
+    expect(await lineage.textContent()).toContain('offline draft');
     expect(errors).toEqual([]);
   });
 

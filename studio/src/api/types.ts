@@ -7,6 +7,7 @@ import type { AuditEventResource } from '@contracts/http/admin.js';
 import type { ArtifactResource, ArtifactVersionResource, ArtifactVersionsResource, RunArtifactsResource } from '@contracts/http/artifacts.js';
 import type { BrandResource, CampaignResource, ProjectResource, ResolvedContextResource, TaskResource } from '@contracts/http/catalog.js';
 import type { VersionSummary } from '@contracts/http/common.js';
+import type { KnowledgeSearchResponse, KnowledgeStatsResource } from '@contracts/http/knowledge.js';
 import type { RunResource, RunSummaryResource, StageRunResource, TemplateResource, TimelineEntry } from '@contracts/http/runs.js';
 import type {
   ToolCredentialResource, ToolPermissionResource, ToolRateLimitResource, ToolResource, ToolSourcesResource, ToolUsageResource,
@@ -40,6 +41,9 @@ export type ToolPermission = z.output<typeof ToolPermissionResource>;
 export type ToolRateLimit = z.output<typeof ToolRateLimitResource>;
 export type ToolCredential = z.output<typeof ToolCredentialResource>;
 export type ToolUsage = z.output<typeof ToolUsageResource>;
+export type KnowledgeSearch = z.output<typeof KnowledgeSearchResponse>;
+export type KnowledgeHit = KnowledgeSearch['results'][number];
+export type KnowledgeStats = z.output<typeof KnowledgeStatsResource>;
 
 /** GET /v2/runs/:id/outputs (the route defines it next to itself). */
 export interface RunOutputs {

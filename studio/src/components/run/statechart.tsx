@@ -53,7 +53,9 @@ function StateBox({ node, tree, active, depth }: { node: MachineNode; tree: Tree
       {edges.length > 0 && (
         <ul className="state-edges" aria-label={`transitions from ${label}`}>
           {edges.map((e, i) => (
-            <li key={i}><code>{e.event}</code> → {tree.byId.get(e.target) ? pathOf(tree.byId.get(e.target) as MachineNode, tree) || e.target : e.target}</li>
+            <li key={i}>
+              <code>{e.event === 'always' ? '(always)' : e.event}</code>{e.guard ? <span className="guard"> [{e.guard}]</span> : null} → {tree.byId.get(e.target) ? pathOf(tree.byId.get(e.target) as MachineNode, tree) || e.target : e.target}
+            </li>
           ))}
         </ul>
       )}
