@@ -1,5 +1,5 @@
 /**
- * Benchmark orchestrator: `npm run bench -- <w1|w2|w3|w6|all> [--trials 3] [--no-peers] [--runs 500]`;
+ * Benchmark orchestrator: `npm run bench -- <w1|w2|w3|w4|w6|all> [--trials 3] [--no-peers] [--runs 500]`;
  * `npm run bench -- --report bench/results/<file>.json` prints the tables of a saved run again.
  *
  * Runs this engine's workloads (each trial in a fresh process) and, side by side in the same
@@ -104,10 +104,12 @@ function suitesFor(workload: string, a: Record<string, string>): Suite[] {
       return [{ name: 'w2', peer: false, trial: () => w2Trial(Number(a.runs ?? 1000)) }, peer('lg-hitl')];
     case 'w3':
       return [{ name: 'w3-60', peer: false, trial: () => ours('bench/w3.ts', ['--stages', '60']) }];
+    case 'w4':
+      return [{ name: 'w4', peer: false, trial: () => ours('bench/w4.ts', ['--clients', a.clients ?? '200', '--seconds', a.seconds ?? '20']) }];
     case 'w6':
       return [{ name: 'w6', peer: false, trial: () => ours('bench/w6.ts', ['chunks', 'queries'].flatMap((k) => (a[k] ? [`--${k}`, a[k]] : []))) }];
     default:
-      throw new Error(`unknown workload ${workload}: use w1, w2, w3, w6 or all`);
+      throw new Error(`unknown workload ${workload}: use w1, w2, w3, w4, w6 or all`);
   }
 }
 
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
   const workload = process.argv.slice(2).find((x) => !x.startsWith('--')) ?? 'all';
   const trialsN = Number(a.trials ?? 3);
   const withPeers = a['no-peers'] !== 'true';
-  const workloads = workload === 'all' ? ['w1', 'w2', 'w3', 'w6'] : [workload];
+  const workloads = workload === 'all' ? ['w1', 'w2', 'w3', 'w4', 'w6'] : [workload];
   if (withPeers) await preparePeers();
   mkdirSync(RESULTS, { recursive: true });
   for (const w of workloads) {
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
         const r = await s.trial();
         r.loadavg1_at_start = +load.toFixed(2);
         results.get(s.name)?.push(r);
-        process.stdout.write(`[${w}] trial ${t}/${trialsN} ${s.name}: ${r.runs_per_s ?? r.resume_to_last_completion_ms ?? r.wal_ratio ?? (r.p95_ms !== undefined ? `p95 ${String(r.p95_ms)} ms, recall ${String(r.recall)}` : '')} (load ${load.toFixed(2)})\n`);
+        process.stdout.write(`[${w}] trial ${t}/${trialsN} ${s.name}: ${r.latency_p99_ms !== undefined ? `commit->client p99 ${String(r.latency_p99_ms)} ms at runs/s ` : ''}${r.runs_per_s ?? r.resume_to_last_completion_ms ?? r.wal_ratio ?? (r.p95_ms !== undefined ? `p95 ${String(r.p95_ms)} ms, recall ${String(r.recall)}` : '')} (load ${load.toFixed(2)})\n`);
       }
     }
     report(w, results);
@@ -189,6 +191,18 @@ function report(w: string, results: Map<string, Result[]>): void {
     const o = med(ours, 'resume_to_last_completion_ms');
     const p = med(lg, 'wall_ms');
     if (Number.isFinite(o) && Number.isFinite(p)) lines.push('', `LangGraph resume time / ours: ${(p / o).toFixed(2)}x`);
+  } else if (w === 'w4') {
+    lines.push('| suite | clients | W1 peak runs/s | driven runs/s | live events | latency p50 ms | p95 ms | p99 ms | lost steps | reordered | cross-tenant | unsolicited |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const [name, trials] of results) {
+      lines.push(`| ${name} | ${column(trials, 'clients')} | ${column(trials, 'w1_peak_runs_per_s')} | ${column(trials, 'runs_per_s')} | ${column(trials, 'live_events')} | ${column(trials, 'latency_p50_ms')} | ${column(trials, 'latency_p95_ms')} | ${column(trials, 'latency_p99_ms')} | ${column(trials, 'lost_steps')} | ${column(trials, 'reordered_events')} | ${column(trials, 'cross_tenant_deliveries')} | ${column(trials, 'unsolicited_deliveries')} |`);
+    }
+    const trials = results.get('w4') ?? [];
+    const p99 = med(trials, 'latency_p99_ms');
+    const sum = (k: string) => trials.reduce((n, t) => n + valueOf(t, k), 0);
+    const clean = sum('lost_steps') + sum('reordered_events') + sum('runs_incomplete') + sum('refused') === 0;
+    const isolated = sum('cross_tenant_deliveries') + sum('unsolicited_deliveries') === 0;
+    lines.push('', `commit -> client p99 ${Number.isFinite(p99) ? p99.toFixed(0) : '–'} ms (median of trials), target <= 50 ms: ${p99 <= 50 ? 'PASS' : 'MISS'}`,
+      `no event lost or reordered within a run: ${clean ? 'PASS' : 'MISS'}; no other tenant's events: ${isolated ? 'PASS' : 'MISS'}`);
   } else if (w === 'w6') {
     lines.push('| suite | ingest chunks/s | load ms | p50 ms | p95 ms | p99 ms | recall@10 | peak RSS MB |', '|---|---|---|---|---|---|---|---|');
     const trials = results.get('w6') ?? [];
