@@ -100,5 +100,24 @@ describe('Studio: versions, permissions and the audit log', () => {
       await page.waitForTimeout(100);
     }
     await screenshot(page, 'audit');
+
+    // Pages: 12 more audited changes, 10 per page; the second page holds the older ones, and back.
+    for (let i = 0; i < 12; i++) await s.api(key, 'POST', '/v2/brands', { identity: { name: `Audited ${i}` } });
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('Per page').selectOption('10');
+    await list.getByRole('heading', { name: 'Events', exact: true }).waitFor(WAIT);
+    const idsOf = async () => list.locator('tr[data-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id') ?? ''));
+    await list.locator('tr[data-action="brand.create"]').first().waitFor(WAIT);
+    const first = await idsOf();
+    expect(first).toHaveLength(10);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await list.getByRole('heading', { name: 'Events, page 2' }).waitFor(WAIT);
+    await list.locator(`tr[data-id]:not([data-id="${first[0] ?? ''}"])`).first().waitFor(WAIT);
+    await list.locator(`tr[data-id="${first[0] ?? ''}"]`).waitFor({ state: 'detached', ...WAIT });
+    const second = await idsOf();
+    expect(second.length).toBeGreaterThanOrEqual(5);
+    expect(second.some((row) => first.includes(row))).toBe(false);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await list.getByRole('heading', { name: 'Events', exact: true }).waitFor(WAIT);
   });
 });

@@ -121,7 +121,7 @@ describe('Studio: brand to approved artifact', () => {
     await screenshot(page, 'artifact');
     expect(await content.textContent()).toContain('# Launch post (instagram)');
     const lineage = page.getByLabel('lineage of version 1', { exact: true });
-    expect(await lineage.textContent()).toContain(runId.slice(0, 8));
+    expect(await lineage.textContent()).toContain(runId.slice(-8));
     expect(await lineage.textContent()).toContain('social_post');
     expect(await lineage.textContent()).toContain('offline draft');
     expect(errors).toEqual([]);

@@ -33,8 +33,11 @@ export function formatTime(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 }
 
-/** The first 8 characters of an id, for display. */
-export const shortId = (id: string) => id.slice(0, 8);
+/**
+ * The last 8 characters of an id, for display: ids are UUIDv7, whose first characters are a
+ * timestamp shared by everything made in the same minute; the end is random.
+ */
+export const shortId = (id: string) => id.slice(-8);
 
 /** A status name for people: `waiting_approval` -> `waiting approval`. */
 export const humanize = (s: string) => s.replace(/[_.]/g, ' ');

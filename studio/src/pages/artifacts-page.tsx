@@ -2,7 +2,7 @@ import { useSession } from '../api/session.js';
 import type { Artifact, Page, RunArtifacts, RunSummary, Task } from '../api/types.js';
 import { useApi, useLoad } from '../api/use-resource.js';
 import { AsyncView, Empty } from '../components/feedback.js';
-import { formatTime } from '../lib/format.js';
+import { formatTime, shortId } from '../lib/format.js';
 import { Link } from '../router/hash-router.js';
 
 /** The artifacts published by the tenant's completed runs (the latest 50 runs), newest first. */
@@ -16,7 +16,7 @@ export function ArtifactsPage() {
     for (const list of lists) for (const a of list.items) if ((byId.get(a.id)?.latestVersion ?? 0) <= a.latestVersion) byId.set(a.id, a);
     return [...byId.values()].sort((x, y) => y.updatedAt.localeCompare(x.updatedAt));
   }, [session]);
-  const taskName = (id: string) => tasks.data?.items.find((t) => t.id === id)?.name ?? id.slice(0, 8);
+  const taskName = (id: string) => tasks.data?.items.find((t) => t.id === id)?.name ?? shortId(id);
   return (
     <>
       <h1>Artifacts</h1>

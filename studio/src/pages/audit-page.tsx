@@ -4,11 +4,11 @@ import type { AuditEvent, Page } from '../api/types.js';
 import { useLoad } from '../api/use-resource.js';
 import { JsonBlock } from '../components/diff-views.js';
 import { AsyncView, Empty } from '../components/feedback.js';
-import { formatTime } from '../lib/format.js';
+import { formatTime, shortId } from '../lib/format.js';
 
 interface Filters { targetType: string; targetId: string; action: string; from: string; to: string }
 const EMPTY: Filters = { targetType: '', targetId: '', action: '', from: '', to: '' };
-const PAGE = 50;
+const PAGE_SIZES = [10, 20, 50, 100];
 
 /** `datetime-local` (local time) as ISO 8601 with offset, as the API wants it. */
 const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
@@ -18,13 +18,14 @@ export function AuditPage() {
   const session = useSession();
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
+  const [size, setSize] = useState(50);
   // The cursors of the pages before the current one, to go back.
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const cursor = cursors[cursors.length - 1];
   const events = useLoad((signal) => session.get<Page<AuditEvent>>('/v2/audit', {
-    query: { limit: PAGE, cursor, targetType: filters.targetType, targetId: filters.targetId, action: filters.action, from: toIso(filters.from), to: toIso(filters.to) },
+    query: { limit: size, cursor, targetType: filters.targetType, targetId: filters.targetId, action: filters.action, from: toIso(filters.from), to: toIso(filters.to) },
     signal,
-  }), [session, filters, cursor]);
+  }), [session, filters, cursor, size]);
 
   const apply = (e: FormEvent) => {
     e.preventDefault();
@@ -67,11 +68,11 @@ export function AuditPage() {
                   <thead><tr><th scope="col">Time</th><th scope="col">Action</th><th scope="col">Actor</th><th scope="col">Target</th><th scope="col">Version</th><th scope="col">Details</th></tr></thead>
                   <tbody>
                     {page.items.map((ev) => (
-                      <tr key={ev.id} data-action={ev.action}>
+                      <tr key={ev.id} data-action={ev.action} data-id={ev.id}>
                         <td className="nowrap small">{formatTime(ev.createdAt)}</td>
                         <td><code>{ev.action}</code></td>
-                        <td className="small">{ev.actorType}{ev.actorId ? ` ${ev.actorId.slice(0, 8)}` : ''}</td>
-                        <td className="small">{ev.targetType} <code>{ev.targetId.slice(0, 8)}</code></td>
+                        <td className="small">{ev.actorType}{ev.actorId ? ` ${shortId(ev.actorId)}` : ''}</td>
+                        <td className="small">{ev.targetType} <code>{shortId(ev.targetId)}</code></td>
                         <td>{ev.version ?? '–'}</td>
                         <td>{ev.details ? <details><summary>details</summary><JsonBlock value={ev.details} label={`details of ${ev.action}`} /></details> : ''}</td>
                       </tr>
@@ -80,6 +81,10 @@ export function AuditPage() {
                 </table>
               )}
               <div className="pager">
+                <label htmlFor="audit-size">Per page</label>
+                <select id="audit-size" value={size} onChange={(e) => { setSize(Number(e.target.value)); setCursors([undefined]); }}>
+                  {PAGE_SIZES.map((n) => <option key={n} value={n}>{n}</option>)}
+                </select>
                 <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>Previous page</button>
                 <button type="button" className="secondary" disabled={!page.nextCursor} onClick={() => page.nextCursor && setCursors((c) => [...c, page.nextCursor ?? undefined])}>Next page</button>
               </div>

@@ -6,7 +6,7 @@ import { JsonBlock } from '../components/diff-views.js';
 import { AsyncView, Empty, ErrorNotice } from '../components/feedback.js';
 import { PermissionForm, type PermissionBody } from '../components/permission-form.js';
 import { StatusBadge } from '../components/status-badge.js';
-import { formatCost } from '../lib/format.js';
+import { formatCost, shortId } from '../lib/format.js';
 
 function PermissionsSection() {
   const session = useSession();
@@ -15,7 +15,7 @@ function PermissionsSection() {
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const projectName = (id: string | null) => (id ? projects.data?.items.find((p) => p.id === id)?.name ?? id.slice(0, 8) : 'every project');
+  const projectName = (id: string | null) => (id ? projects.data?.items.find((p) => p.id === id)?.name ?? shortId(id) : 'every project');
 
   const create = async (body: PermissionBody) => {
     await session.call('/v2/tool-permissions', { method: 'POST', body });

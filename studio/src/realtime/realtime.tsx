@@ -65,7 +65,7 @@ export function RealtimeProvider({ apiKey, children }: { apiKey: string; childre
         .emitWithAck('subscribe', sub.lastSeq > 0 ? { runId, lastSeq: sub.lastSeq } : { runId })
         .then((ack: SubscribeAck) => {
           if (!ack.ok) {
-            setStatus({ state: 'connected', reason: `Live updates of run ${runId.slice(0, 8)} refused: ${ack.error.message}` });
+            setStatus({ state: 'connected', reason: `Live updates of run ${runId.slice(-8)} refused: ${ack.error.message}` });
             return;
           }
           for (const e of ack.missed) deliver(sub, e);
