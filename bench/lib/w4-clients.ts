@@ -136,6 +136,7 @@ process.on('message', (m: Message) => {
       runs.set(a.runId, r);
       open += 1;
       subscribe(a.runId, r).catch((err: unknown) => {
+        // No answer within the ack timeout: counted as refused (and the run as not seen to the end).
         r.refused = String(err);
       });
     }
@@ -143,6 +144,11 @@ process.on('message', (m: Message) => {
     const finish = () => {
       const sorted = [...latencies].sort((x, y) => x - y);
       const per = [...runs.values()].map(verdict);
+      // A few runs with a problem, for diagnosis (stderr).
+      const bad = [...runs.entries()].filter((_, i) => (per[i]?.lost ?? 0) > 0 || (per[i]?.reordered ?? 0) > 0).slice(0, 3);
+      for (const [runId, r] of bad) {
+        process.stderr.write(`w4 run ${runId}: done ${r.done}, refused ${r.refused ?? '-'}, ack lastSeq ${r.ack?.lastSeq ?? '-'} missed seqs ${[...new Set(r.ack?.missed.map((e) => e.seq))].join(',')}, live ${r.live.map((e) => `${e.seq}.${e.n}`).join(' ')}\n`);
+      }
       const subs = [...runs.values()].map((r) => r.subscribeMs).sort((x, y) => x - y);
       send({
         type: 'result',
