@@ -13,6 +13,7 @@ import { ensureDemoTenant } from './demo-tenant.js';
 import { createEngine, createHandlers } from './engine.js';
 import { PlatformMetrics } from '../observability/metrics.js';
 import { createToolLayer, toolLayerOptionsFromConfig } from './tool-layer.js';
+import { createKnowledgeLayer, knowledgeLayerOptionsFromConfig } from './knowledge-layer.js';
 import { prepareStudio } from './studio-build.js';
 import { attachRealtime } from '../realtime/realtime.server.js';
 import { platformVersion } from './version.js';
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
 
   const metrics = new PlatformMetrics();
   const handlerRegistry = createHandlers();
-  const tools = await createToolLayer(toolLayerOptionsFromConfig(config, { orm: db.orm, logger, metrics }), handlerRegistry);
+  const knowledge = await createKnowledgeLayer(knowledgeLayerOptionsFromConfig(config, { orm: db.orm, logger }));
+  const tools = await createToolLayer({ ...toolLayerOptionsFromConfig(config, { orm: db.orm, logger, metrics }), knowledge }, handlerRegistry);
   const engine = createEngine({
     orm: db.orm, logger, metrics, handlerRegistry, knownTools: (ref) => tools.registry.has(ref), redisUrl: config.REDIS_URL, queuePrefix: config.QUEUE_PREFIX, queueLockMs: config.WORKER_LOCK_MS, stageConcurrency: config.STAGE_CONCURRENCY,
     ...(config.RUN_HOST_ID ? { hostId: config.RUN_HOST_ID } : {}),
@@ -55,6 +57,10 @@ async function main(): Promise<void> {
     },
     mcp: { executor: tools.executor },
     artifacts: tools.store,
+    knowledge: {
+      indexer: knowledge.indexer, minQualityScore: knowledge.minQualityScore, retriever: knowledge.retriever, store: knowledge.store,
+      llmReranker: (ctx) => tools.knowledgeReranker(ctx),
+    },
     studio: prepareStudio({ logger }),
   });
   // Socket.IO on the same port; with REDIS_URL its rooms are shared with the other instances.
@@ -69,6 +75,7 @@ async function main(): Promise<void> {
     await app.close();
     await engine.stop();
     await tools.close();
+    await knowledge.close();
     await db.close();
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { uuidv7 } from '../domain/ids.js';
 import type { ToolSourceInfo } from '../api/types.js';
 import type { Config } from '../config/env.js';
 import type { StageHandler } from '../contracts/execution.js';
@@ -22,6 +23,9 @@ import { agentHandlers } from '../tools/agents/agent.handlers.js';
 import { brandKnowledgeTool } from '../tools/builtin/brand-knowledge.tool.js';
 import { httpRequestTool } from '../tools/builtin/http-request.tool.js';
 import { llmCompleteTool } from '../tools/builtin/llm-complete.tool.js';
+import { executorReranker, ragRetrieveTool, type RunKnowledgeScope } from '../tools/builtin/rag-retrieve.tool.js';
+import type { LlmReranker } from '../rag/retrieval/retrieval-types.js';
+import type { Retriever } from '../rag/retrieval/retriever.js';
 import { consolidateHandler } from '../tools/consolidation/consolidate.handler.js';
 import { ToolResilience } from '../tools/execution/resilience.js';
 import { OrmToolCallStore } from '../tools/execution/tool-call-store.js';
@@ -59,8 +63,11 @@ export interface ToolLayerOptions {
   tools?: AnyTool[];
   agentMaxSteps?: number;
   agentMaxCostUsd?: number;
-  /** The knowledge layer: with it the learn stage `learn.index` is registered. */
-  knowledge?: { indexer: KnowledgeIndexer; minQualityScore: number };
+  /**
+   * The knowledge layer: with it the learn stage `learn.index` is registered; with its retriever also
+   * `rag.retrieve`, which the researcher and the copywriter then use.
+   */
+  knowledge?: { indexer: KnowledgeIndexer; minQualityScore: number; retriever?: Retriever };
 }
 
 /** The tool layer of a process: registry, governed executor, providers, artifact store, agent handlers. */
@@ -77,6 +84,11 @@ export interface ToolLayer {
   mcp: McpRegistrar | null;
   /** Plugins and MCP servers with their status. */
   sources(): ToolSourceInfo[];
+  /**
+   * An LLM reranker for a knowledge search outside runs (the HTTP route), calling `llm.complete`
+   * through the executor; null when only the offline provider is configured (it cannot judge).
+   */
+  knowledgeReranker(ctx: { tenantId: string; requestId: string }): LlmReranker | null;
   close(): Promise<void>;
 }
 
@@ -111,6 +123,23 @@ export async function createToolLayer(opts: ToolLayerOptions, handlers: HandlerR
   registry.register(llmCompleteTool(router));
   registry.register(httpRequestTool);
   registry.register(brandKnowledgeTool(loadContext));
+  const realProvider = providers.some((p) => p.name !== 'offline');
+  const retriever = opts.knowledge?.retriever;
+  if (retriever) {
+    const scope: RunKnowledgeScope = async (tenantId, runId) => {
+      const res = await knex().raw<{ rows: Array<{ refs: { brandId: string; campaignId?: string }; task_type: string | null }> }>(
+        `select s.refs, s.context->>'deliverableType' as task_type
+           from workflow_run r join context_snapshot s on s.id = r.context_snapshot_id
+          where r.id = ? and r.tenant_id = ?`, [runId, tenantId]);
+      const row = res.rows[0];
+      return row ? { brandId: row.refs.brandId, campaignId: row.refs.campaignId ?? null, taskType: row.task_type } : null;
+    };
+    registry.register(ragRetrieveTool({
+      retriever, scope,
+      // The LLM reranker calls llm.complete through the executor made below (only with a real provider).
+      executor: realProvider ? () => executor : undefined,
+    }));
+  }
   for (const t of opts.tools ?? []) registry.register(t);
 
   const governance = new CachedGovernanceSource(opts.orm);
@@ -127,7 +156,7 @@ export async function createToolLayer(opts: ToolLayerOptions, handlers: HandlerR
 
   const facts = (runId: string) => loadRunFacts(knex(), runId);
   const own: StageHandler[] = [
-    ...agentHandlers({ executor, facts, ...(opts.agentMaxSteps ? { maxSteps: opts.agentMaxSteps } : {}), ...(opts.agentMaxCostUsd ? { maxCostUsd: opts.agentMaxCostUsd } : {}) }),
+    ...agentHandlers({ executor, facts, knowledge: retriever !== undefined, ...(opts.agentMaxSteps ? { maxSteps: opts.agentMaxSteps } : {}), ...(opts.agentMaxCostUsd ? { maxCostUsd: opts.agentMaxCostUsd } : {}) }),
     reviewHandler({ executor, facts }),
     consolidateHandler({ orm: opts.orm, store, facts }),
     ...(opts.knowledge ? [learnHandler({ orm: opts.orm, store, indexer: opts.knowledge.indexer, defaultMinQualityScore: opts.knowledge.minQualityScore, logger: opts.logger })] : []),
@@ -153,6 +182,9 @@ export async function createToolLayer(opts: ToolLayerOptions, handlers: HandlerR
 
   return {
     registry, executor, resilience, governance, router, store, credentialSources, plugins, mcp,
+    knowledgeReranker: (ctx) => (realProvider
+      ? executorReranker(() => executor, { tenantId: ctx.tenantId, projectId: null, agent: null, runId: null, stageId: null, idempotencyKey: `knowledge-search:${ctx.requestId}:${uuidv7()}` })
+      : null),
     sources: () => [
       ...plugins.list().map((p) => ({
         name: p.name, kind: 'plugin' as const, source: p.source, status: p.status, version: p.version ?? null, tools: p.tools, handlers: p.handlers, error: p.error ?? null, tenantId: null,

@@ -13,6 +13,7 @@ import { StageWorker } from '../queue/bullmq-stage-worker.js';
 import { createHandlers } from './engine.js';
 import { PlatformMetrics } from '../observability/metrics.js';
 import { createToolLayer, toolLayerOptionsFromConfig } from './tool-layer.js';
+import { createKnowledgeLayer, knowledgeLayerOptionsFromConfig } from './knowledge-layer.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,7 +23,9 @@ async function main(): Promise<void> {
   }
   const orm = await createOrm({ target: { kind: 'postgres', url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX } });
   const handlers = createHandlers();
-  const tools = await createToolLayer(toolLayerOptionsFromConfig(config, { orm, logger, metrics: new PlatformMetrics() }), handlers);
+  // Workers run the agents (rag.retrieve) and the learn stage (indexing): they need the knowledge layer too.
+  const knowledge = await createKnowledgeLayer(knowledgeLayerOptionsFromConfig(config, { orm, logger }));
+  const tools = await createToolLayer({ ...toolLayerOptionsFromConfig(config, { orm, logger, metrics: new PlatformMetrics() }), knowledge }, handlers);
   const worker = new StageWorker({
     redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, handlers, inputs: new DbStageInputs(() => orm.em.getKnex()),
     logger, concurrency: config.WORKER_CONCURRENCY, lockMs: config.WORKER_LOCK_MS,
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     else logger.info({ signal }, 'worker stopping: finishing running attempts');
     await worker.close(10_000);
     await tools.close();
+    await knowledge.close();
     await orm.close();
   });
 }

@@ -16,6 +16,7 @@ import { DbStageInputs } from '../../src/queue/db-stage-inputs.js';
 import { createEngine, createHandlers, type Engine } from '../../src/main/engine.js';
 import { attachRealtime, type Realtime } from '../../src/realtime/realtime.server.js';
 import { createToolLayer, type ToolLayer, type ToolLayerOptions } from '../../src/main/tool-layer.js';
+import { createKnowledgeLayer, type KnowledgeLayer, type KnowledgeLayerOptions } from '../../src/main/knowledge-layer.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,8 @@ export interface TestPlatform {
   logLines: Record<string, unknown>[];
   /** The tool layer (agents, gates, artifacts) when the platform was started with `tools`. */
   tools: ToolLayer | null;
+  /** The knowledge layer (indexer, retriever, local embedder, embedded store in the data directory) with `tools`, unless `knowledge: false`. */
+  knowledge: KnowledgeLayer | null;
   /** With `realtime`: the listening server's base URL (`http://127.0.0.1:<port>`) and its Socket.IO. */
   url: string | null;
   realtime: Realtime | null;
@@ -75,6 +78,13 @@ export interface TestPlatformOptions {
    * `{ redis: true }` shares rooms through the Redis adapter (channel key under the test prefix).
    */
   realtime?: boolean | { redis: boolean };
+  /**
+   * With `tools`, the knowledge layer is on by default (local embedder, embedded vector store under
+   * the data directory): `rag.retrieve` for the agents, `learn.index`, the knowledge routes. `false`
+   * turns it off; options replace its defaults. A test that passes its own `learn.index` handler or
+   * `tools.knowledge` keeps its own stack instead.
+   */
+  knowledge?: false | Partial<Omit<KnowledgeLayerOptions, 'orm' | 'logger'>>;
 }
 
 let seq = 0;
@@ -95,8 +105,15 @@ export async function startPlatform(opts: TestPlatformOptions): Promise<TestPlat
   const metrics = new PlatformMetrics({ defaultMetrics: false });
   const dataDir = opts.tools ? (opts.tools.dataDir ?? mkdtempSync(path.join(tmpdir(), 'vmp-tools-'))) : null;
   const handlerRegistry = opts.tools ? createHandlers(opts.handlers ?? []) : null;
+  const ownLearning = (opts.handlers ?? []).some((h) => h.kind === 'learn.index') || opts.tools?.knowledge !== undefined;
+  const knowledge = opts.tools && dataDir && opts.knowledge !== false && !ownLearning
+    ? await createKnowledgeLayer({ dir: path.join(dataDir, 'vectors'), ...(opts.knowledge ?? {}), orm: db.orm, logger })
+    : null;
   const tools = opts.tools && handlerRegistry && dataDir
-    ? await createToolLayer({ ...opts.tools, orm: db.orm, logger, metrics, dataDir, redisUrl: opts.adapter === 'bullmq' ? TEST_REDIS_URL : undefined, queuePrefix: prefix }, handlerRegistry)
+    ? await createToolLayer({
+      ...opts.tools, orm: db.orm, logger, metrics, dataDir, redisUrl: opts.adapter === 'bullmq' ? TEST_REDIS_URL : undefined, queuePrefix: prefix,
+      ...(knowledge ? { knowledge } : {}),
+    }, handlerRegistry)
     : null;
   const makeEngine = (id: string) => createEngine({
     orm: db.orm, logger, hostId: id, redisUrl: opts.adapter === 'bullmq' ? TEST_REDIS_URL : undefined, queuePrefix: prefix,
@@ -120,6 +137,12 @@ export async function startPlatform(opts: TestPlatformOptions): Promise<TestPlat
         tools: { registry: tools.registry, governance: tools.governance, credentialSources: tools.credentialSources, sources: () => tools.sources(), circuits: () => tools.resilience.circuitStates() },
         mcp: { executor: tools.executor }, artifacts: tools.store,
       } : {}),
+      ...(knowledge && tools ? {
+        knowledge: {
+          indexer: knowledge.indexer, minQualityScore: knowledge.minQualityScore, retriever: knowledge.retriever, store: knowledge.store,
+          llmReranker: (ctx: { tenantId: string; requestId: string }) => tools.knowledgeReranker(ctx),
+        },
+      } : {}),
     });
     if (!opts.realtime) {
       await api.ready();
@@ -133,7 +156,7 @@ export async function startPlatform(opts: TestPlatformOptions): Promise<TestPlat
   let built = await build(engine);
   let app = built.api;
   const platform: TestPlatform = {
-    adapter: opts.adapter, db, get engine() { return engine; }, get app() { return app; }, worker, prefix, logLines, tools,
+    adapter: opts.adapter, db, get engine() { return engine; }, get app() { return app; }, worker, prefix, logLines, tools, knowledge,
     get url() { return built.url; }, get realtime() { return built.rt; },
     tenant: async (name) => {
       const actor = { type: 'system', id: null, role: 'admin' } as const;
@@ -158,6 +181,7 @@ export async function startPlatform(opts: TestPlatformOptions): Promise<TestPlat
       await worker?.close(1000);
       await engine.stop();
       await tools?.close();
+      await knowledge?.close();
       if (!opts.db) await db.close();
       if (dataDir && !opts.tools?.dataDir) rmSync(dataDir, { recursive: true, force: true });
       if (opts.adapter === 'bullmq') await dropRedisPrefix(prefix);

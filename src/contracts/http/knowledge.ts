@@ -82,8 +82,9 @@ export const KnowledgeSearchResponse = z.object({
   /** `fusion`, or `llm:<provider>:<model>` when an LLM reranker ran. */
   reranker: z.string(),
   embedder: z.string(),
-  /** Cost of the search (query embedding, LLM reranking). */
+  /** Cost of the search: the query embedding, plus the LLM reranking when it ran. */
   costUsd: z.number(),
+  embeddingCostUsd: z.number(),
   candidates: z.object({ vector: z.number().int(), lexical: z.number().int(), droppedWithoutRow: z.number().int() }),
 });
 

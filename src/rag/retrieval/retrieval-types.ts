@@ -130,8 +130,10 @@ export interface SearchResponse {
   similarCampaigns: Array<{ campaignId: string; similarity: number; sharesTaskType: boolean }>;
   /** `fusion`, or `llm:<provider>:<model>` when the LLM reranker ran. */
   reranker: string;
-  /** Embedding (and LLM reranking) cost of this search. */
+  /** Cost of this search: the query embedding plus the LLM reranking when it ran. */
   costUsd: number;
+  /** The query embedding's part of `costUsd` (the LLM reranker's call is metered as its own tool call). */
+  embeddingCostUsd: number;
   /** How many candidates each side found, and how many vector hits were dropped for lack of a row. */
   candidates: { vector: number; lexical: number; droppedWithoutRow: number };
   embedder: string;

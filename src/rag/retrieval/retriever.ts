@@ -187,7 +187,7 @@ export class Retriever {
     });
     if (droppedWithoutRow > 0) this.opts.logger?.debug({ tenantId: req.tenantId, brandId: req.brandId, droppedWithoutRow }, 'vector hits without a chunk row dropped');
     return {
-      results, similarCampaigns: similar, reranker, costUsd, embedder: this.embedderLabel,
+      results, similarCampaigns: similar, reranker, costUsd, embeddingCostUsd: embedded.costUsd, embedder: this.embedderLabel,
       candidates: { vector: ownVectorHits.length, lexical: lexicalHits.length, droppedWithoutRow },
     };
   }

@@ -1,4 +1,5 @@
 import { StageError, type StageHandler, type StageHandlerInput } from '../../contracts/execution.js';
+import { OFFLINE_MARKER } from '../../providers/offline-text.js';
 import { TIERS, type OfflineBrief, type Tier } from '../../providers/provider.js';
 import type { RunFacts } from '../../persistence/runs/run-facts.js';
 import type { ToolExecutor } from '../execution/tool-executor.js';
@@ -15,7 +16,26 @@ export interface AgentDeps {
   /** Bounds of each agent stage unless its params say otherwise. Defaults 6 turns and $0.50. */
   maxSteps?: number;
   maxCostUsd?: number;
+  /**
+   * `rag.retrieve` is in the registry: the researcher and the copywriter retrieve the brand's
+   * knowledge (past approved work, brand rules, feedback, campaign history), put it in their prompt
+   * with citation markers and record the citations in their output.
+   */
+  knowledge?: boolean;
 }
+
+/** A passage of the brand's knowledge an agent was given, as its output records it. */
+// A type alias, not an interface: the stage output must be assignable to JsonValue (index signature).
+export type Citation = {
+  /** `K1`, `K2`…: how the prompt (and the draft) cites it. */
+  marker: string;
+  chunkId: string;
+  source: string;
+  sourceKey: string;
+  sourceVersion: number;
+  runId: string | null;
+  score: number;
+};
 
 /** What an agent stage outputs (the JSON stored as the stage's output). */
 export interface AgentOutput {
@@ -32,6 +52,8 @@ export interface AgentOutput {
   costUsd: number;
   steps: number;
   round: number;
+  /** The knowledge passages given to the agent (empty when none were retrieved; absent in outputs of older versions). */
+  citations?: Citation[];
 }
 
 /** True for an output of an agent stage. */
@@ -40,6 +62,22 @@ export function isAgentOutput(v: unknown): v is AgentOutput {
 }
 
 const ROLES_WITH_COPY = new Set<AgentRole>(['copywriter', 'editor']);
+/** Roles that retrieve the brand's knowledge base (`rag.retrieve`) before writing. */
+const ROLES_WITH_KNOWLEDGE = new Set<AgentRole>(['researcher', 'copywriter']);
+
+interface RetrievedPassage {
+  marker: string; chunkId: string; text: string; source: string; sourceKey: string; sourceVersion: number; runId: string | null; score: number;
+}
+
+/** A passage as the prompt shows it: marker, where it comes from, text. */
+function knowledgeLine(p: RetrievedPassage): string {
+  return `[${p.marker}] (${p.source.replace('_', ' ')}, ${p.sourceKey}) ${p.text.replace(/\s+/g, ' ').trim()}`;
+}
+
+/** A passage as the offline provider may weave it into a draft: its text without offline-draft marker lines. */
+function offlinePassage(p: RetrievedPassage): string {
+  return p.text.split('\n').filter((line) => !line.includes(OFFLINE_MARKER)).join(' ').replace(/\s+/g, ' ').trim();
+}
 
 function toolUses(params: Record<string, unknown>): ToolUse[] {
   const raw = Array.isArray(params.tools) ? params.tools : [];
@@ -88,7 +126,9 @@ function offlineBrief(role: AgentRole, b: BrandBrief, channel: string | null, up
  * An agent as a stage handler (`agent.<role>`): the role's prompt, the resolved brand voice and
  * rules, the upstream stages' work, the rework feedback, and the tools the stage names
  * (`params.tools`, `name@range` or `{ ref, fallback }`) in a bounded function-calling loop.
- * The researcher first retrieves brand knowledge. Params: `channel`, `tier` (default: the run's),
+ * The researcher first retrieves brand knowledge; with a knowledge layer (`deps.knowledge`), the
+ * researcher and the copywriter also call `rag.retrieve` and cite its passages ([K1]…, recorded as
+ * `citations` in the output). Params: `channel`, `tier` (default: the run's),
  * `deliverable` (a final draft), `hashtags`, `maxSteps`, `maxCostUsd`.
  */
 export function agentHandler(role: AgentRole, deps: AgentDeps): StageHandler {
@@ -110,12 +150,20 @@ export function agentHandler(role: AgentRole, deps: AgentDeps): StageHandler {
         const found = await deps.executor.invoke({ ...common, ref: 'brand.knowledge@^1', input: { query: `${b.task} ${b.objectives.join(' ')}`, limit: 6 }, idempotencyKey: `${keyPrefix}:retrieve` });
         retrieved = (found.output as { results: Array<{ source: string; text: string }> }).results.map((r) => `${r.source}: ${r.text}`);
       }
+      let passages: RetrievedPassage[] = [];
+      if (deps.knowledge && ROLES_WITH_KNOWLEDGE.has(role)) {
+        // Brand, campaign and task type come from the run (the tool reads them); the query says what this stage writes about.
+        const query = [b.task, b.deliverableType.replace(/_/g, ' '), channel ?? '', ...b.objectives].filter(Boolean).join(' ').slice(0, 2000);
+        const found = await deps.executor.invoke({ ...common, ref: 'rag.retrieve@^1', input: { query, k: role === 'researcher' ? 6 : 4 }, idempotencyKey: `${keyPrefix}:knowledge` });
+        passages = (found.output as { results: RetrievedPassage[] }).results;
+      }
       const feedback = reworkFeedback(facts, input.round, channel);
       const hashtags = Array.isArray(p.hashtags) ? p.hashtags.filter((h): h is string => typeof h === 'string') : [];
       const upstream = upstreamTexts(input);
       const user = [
         taskStatement(b, channel),
         retrieved.length ? `Retrieved knowledge:\n${retrieved.map((r) => `- ${r}`).join('\n')}` : '',
+        passages.length ? `Knowledge from the brand's past work and rules (cite what you use as [K1], [K2]…):\n${passages.map(knowledgeLine).join('\n')}` : '',
         upstream.length ? `Work so far:\n${upstream.join('\n\n')}` : '',
         feedback.length ? `This is rework round ${input.round}. Address this feedback:\n${feedback.map((f) => `- ${f}`).join('\n')}` : '',
         ROLES_WITH_COPY.has(role) ? `Channel limits: ${describeLimits(channel, b)}.` : '',
@@ -124,7 +172,7 @@ export function agentHandler(role: AgentRole, deps: AgentDeps): StageHandler {
       const result = await runAgentLoop(deps.executor, {
         role, tenantId: input.tenantId, projectId: facts.projectId, runId: input.runId, stageId: input.stageId, keyPrefix, signal: input.signal, tier,
         messages: [{ role: 'system', content: `${AGENT_ROLES[role]}\n\n${voiceAndRules(b)}` }, { role: 'user', content: user }],
-        brief: offlineBrief(role, b, channel, input.upstream, retrieved, feedback, hashtags),
+        brief: offlineBrief(role, b, channel, input.upstream, [...retrieved, ...passages.map(offlinePassage).filter(Boolean)], feedback, hashtags),
         tools: toolUses(p),
         maxSteps: typeof p.maxSteps === 'number' ? p.maxSteps : (deps.maxSteps ?? 6),
         maxCostUsd: typeof p.maxCostUsd === 'number' ? p.maxCostUsd : (deps.maxCostUsd ?? 0.5),
@@ -132,6 +180,7 @@ export function agentHandler(role: AgentRole, deps: AgentDeps): StageHandler {
       const output: AgentOutput = {
         role, channel, content: result.content, deliverable: p.deliverable === true, provider: result.provider, model: result.model, offline: result.offline,
         tools: result.tools, fallbacks: result.fallbacks, costUsd: result.costUsd, steps: result.steps, round: input.round,
+        citations: passages.map((p) => ({ marker: p.marker, chunkId: p.chunkId, source: p.source, sourceKey: p.sourceKey, sourceVersion: p.sourceVersion, runId: p.runId, score: p.score })),
       };
       return { output: { ...output }, costUsd: result.costUsd };
     },
