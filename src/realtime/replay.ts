@@ -24,18 +24,19 @@ interface EventRow {
 
 /**
  * Replays a run's timeline after `afterSeq` through the same mapping as live events
- * ({@link mapStep}). The whole timeline is read (a run's is short: one row per step) because the
- * cost after a step is accounted from the first step on. The caller has checked the run is the
- * subscriber's tenant's.
+ * ({@link mapStep}); null when the tenant has no such run (every run has at least its START step,
+ * written in the commit that created it). The whole timeline is read in one query (a run's is short:
+ * one row per step) because the cost after a step is accounted from the first step on.
  */
-export async function replayRun(knex: Knex, runId: string, afterSeq: number): Promise<Replay> {
+export async function replayRun(knex: Knex, tenantId: string, runId: string, afterSeq: number): Promise<Replay | null> {
   const res = await knex.raw<{ rows: EventRow[] }>(
     `select seq, tenant_id, type, payload, from_state, to_state, version, stages, created_at
-       from run_event where run_id = ? order by seq`,
-    [runId],
+       from run_event where run_id = ? and tenant_id = ? order by seq`,
+    [runId, tenantId],
   );
   const rows = res.rows;
-  const lastSeq = rows.length ? (rows[rows.length - 1]?.seq ?? 0) : 0;
+  if (rows.length === 0) return null;
+  const lastSeq = rows[rows.length - 1]?.seq ?? 0;
   const costs = new CostTracker();
   const missed: Array<{ step: TimelineStep; at: number; cost: { before: number; after: number } }> = [];
   for (const r of rows) {

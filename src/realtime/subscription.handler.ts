@@ -47,21 +47,31 @@ export function handleSubscriptions(socket: Socket, deps: { knex: () => Knex; lo
       return reply({ ok: true, missed: [], lastSeq: 0 });
     }
     if (!isUuid(req.runId)) return reply(refused('VALIDATION', `runId: must be a run id (UUID), got ${JSON.stringify(req.runId)}`));
+    // Join first, then read, so no step falls between the replay and the live stream. The room is
+    // named by the socket's own tenant, so joining it for a run that is not the tenant's receives
+    // nothing; the read (scoped to the tenant) decides, and the room is left again if it finds none.
+    const room = runRoom(auth.tenantId, req.runId);
+    const already = socket.rooms.has(room);
+    await socket.join(room);
     try {
       const knex = deps.knex();
-      const owned = await knex.raw<{ rows: Array<{ event_seq: number }> }>(
-        'select event_seq from workflow_run where id = ? and tenant_id = ?', [req.runId, auth.tenantId],
-      );
-      // A run of another tenant is answered exactly like an unknown one: ids cannot be probed.
-      if (owned.rows.length === 0) return reply(refused('NOT_FOUND', `workflow_run ${req.runId} was not found`));
-      await socket.join(runRoom(auth.tenantId, req.runId));
+      let answer: SubscribeAck | null;
       if (req.lastSeq === undefined) {
-        const now = await knex.raw<{ rows: Array<{ seq: number | null }> }>('select max(seq) as seq from run_event where run_id = ?', [req.runId]);
-        return reply({ ok: true, missed: [], lastSeq: now.rows[0]?.seq ?? 0 });
+        const now = await knex.raw<{ rows: Array<{ event_seq: number }> }>(
+          'select event_seq from workflow_run where id = ? and tenant_id = ?', [req.runId, auth.tenantId],
+        );
+        const row = now.rows[0];
+        answer = row ? { ok: true, missed: [], lastSeq: row.event_seq } : null;
+      } else {
+        const replay = await replayRun(knex, auth.tenantId, req.runId, req.lastSeq);
+        answer = replay ? { ok: true, missed: replay.events, lastSeq: replay.lastSeq } : null;
       }
-      const replay = await replayRun(knex, req.runId, req.lastSeq);
-      return reply({ ok: true, missed: replay.events, lastSeq: replay.lastSeq });
+      if (answer) return reply(answer);
+      if (!already) await socket.leave(room);
+      // A run of another tenant is answered exactly like an unknown one: ids cannot be probed.
+      return reply(refused('NOT_FOUND', `workflow_run ${req.runId} was not found`));
     } catch (err) {
+      if (!already) await socket.leave(room);
       deps.logger.error({ err, runId: req.runId }, 'realtime subscribe failed');
       return reply(refused('UNAVAILABLE', 'the run could not be read; try again'));
     }

@@ -112,6 +112,7 @@ describe('realtime subscribe', () => {
     const missing = await c.subscribe({ runId: unknown, lastSeq: 0 });
     expect(foreign).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: `workflow_run ${bRun} was not found` } });
     expect(missing).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: `workflow_run ${unknown} was not found` } });
+    expect(await c.subscribe({ runId: bRun })).toEqual(foreign);
     expect([...p.realtime?.io.of('/').adapter.rooms.keys() ?? []].some((r) => r.includes(bRun))).toBe(false);
     expect(await c.unsubscribe({ runId: 5 })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
   });
