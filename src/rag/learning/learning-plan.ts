@@ -95,13 +95,17 @@ function approvedCandidate(a: ArtifactFact, content: string, drafts: DraftOutput
   };
   const score = approvedQualityScore(signals);
   const ok = meetsThreshold(score, t.threshold);
+  const l = runLabels(facts.context);
+  // What the deliverable is for, right under its title: retrieval finds it by campaign, task and channel too.
+  const about = `Approved ${l.deliverableType ?? a.kind}${a.channel ? ` for ${a.channel}` : ''}${l.campaign ? ` in campaign "${l.campaign}"` : ''}${l.objectives.length ? ` (objectives: ${l.objectives.join('; ')})` : ''}.`;
+  const text = /^#[^\n]*\n/.test(content) ? content.replace(/^(#[^\n]*\n)\n?/, `$1\n${about}\n\n`) : `${about}\n\n${content}`;
   return {
     kind: 'approved_artifact', sourceKey: `artifact:${a.artifactId}:v${a.version}`, source: 'artifact', qualityScore: score, index: ok, negative: false,
     reason: ok
       ? `approved; quality ${score.toFixed(3)} is at or above the threshold ${t.threshold.toFixed(3)} (${LABEL[t.source]})`
       : `approved, but quality ${score.toFixed(3)} is below the threshold ${t.threshold.toFixed(3)} (${LABEL[t.source]}): not indexed`,
     signals: { ...signals, slot: a.slot, stageId: a.stageId, runId: facts.runId },
-    artifactId: a.artifactId, artifactVersion: a.version, stage: a.stageId, sourceVersion: a.version, format: 'markdown', text: content,
+    artifactId: a.artifactId, artifactVersion: a.version, stage: a.stageId, sourceVersion: a.version, format: 'markdown', text,
   };
 }
 
@@ -149,21 +153,19 @@ function historyCandidate(approved: LearningCandidate[], t: ThresholdInForce, fa
   const score = Math.round((approved.reduce((s, c) => s + c.qualityScore, 0) / approved.length) * 1000) / 1000;
   const ok = meetsThreshold(score, t.threshold);
   const rounds = Math.max(0, ...approved.map((c) => Number(c.signals.reworkRounds ?? 0)));
+  // A compact record of the campaign's work, one chunk: the approved copy itself is indexed as artifacts.
   const text = [
-    `# Campaign history: ${l.campaign ?? 'campaign'}`,
-    l.objectives.length ? `Objectives: ${l.objectives.join('; ')}.` : '',
-    l.channels.length ? `Channels: ${l.channels.join(', ')}.` : '',
-    `Task: ${l.task}${l.deliverableType ? ` (${l.deliverableType})` : ''}.`,
-    `Approved after ${rounds} rework round(s), quality ${score.toFixed(2)}. What was approved:`,
-    ...approved.map((c) => `\n## ${String(c.signals.slot ?? c.stage)}\n\n${c.text.replace(/^#[^\n]*\n+/, '').trim().slice(0, 600)}`),
-  ].filter(Boolean).join('\n');
+    `Campaign "${l.campaign ?? 'campaign'}"${l.objectives.length ? `, objectives: ${l.objectives.join('; ')}` : ''}${l.channels.length ? `; channels: ${l.channels.join(', ')}` : ''}.`,
+    `Task "${l.task}"${l.deliverableType ? ` (${l.deliverableType})` : ''}: approved ${approved.map((c) => `${String(c.signals.slot ?? c.stage)} (quality ${c.qualityScore.toFixed(2)})`).join(', ')}`
+      + ` after ${rounds} rework round(s)${facts.reworkRequests.length ? `; reviewers asked: ${facts.reworkRequests.map((f) => `"${f.text.slice(0, 160)}"`).join(', ')}` : ''}.`,
+  ].join(' ');
   return {
     kind: 'campaign_history', sourceKey: `campaign_history:${facts.runId}`, source: 'campaign_history', qualityScore: score, index: ok, negative: false,
     reason: ok
       ? `summary of what the run approved; quality ${score.toFixed(3)} (mean of its deliverables) is at or above the threshold ${t.threshold.toFixed(3)} (${LABEL[t.source]})`
       : `summary of what the run approved; quality ${score.toFixed(3)} (mean of its deliverables) is below the threshold ${t.threshold.toFixed(3)} (${LABEL[t.source]}): not indexed`,
     signals: { deliverables: approved.length, reworkRounds: rounds }, artifactId: null, artifactVersion: null,
-    stage: null, sourceVersion: 1, format: 'markdown', text,
+    stage: null, sourceVersion: 1, format: 'text', text,
   };
 }
 

@@ -53,7 +53,9 @@ describe('planLearnings', () => {
     const plan = planLearnings(facts(), contents, { threshold: 0.8, source: 'tenant' });
     const li = plan.find((c) => c.sourceKey === `artifact:${ART_LI}:v1`);
     const x = plan.find((c) => c.sourceKey === `artifact:${ART_X}:v2`);
-    expect(li).toMatchObject({ kind: 'approved_artifact', source: 'artifact', qualityScore: 0.9, index: true, negative: false, stage: 'edit-linkedin', text: contents.get(ART_LI) });
+    expect(li).toMatchObject({ kind: 'approved_artifact', source: 'artifact', qualityScore: 0.9, index: true, negative: false, stage: 'edit-linkedin' });
+    // The artifact's content, with what it was for under its title.
+    expect(li?.text).toBe('# Launch (linkedin)\n\nApproved social_post for linkedin in campaign "Autumn" (objectives: Drive pre-orders).\n\nMeet our small-batch autumn roast. Terms apply.\n');
     expect(li?.signals).toMatchObject({ gateScore: 0.9, gatePassed: true, reworkRounds: 0, editDistance: 0 });
     // x: gate 0.85, two rework rounds (-0.1), first draft far from the approved one.
     expect(x?.signals).toMatchObject({ gateScore: 0.85, reworkRounds: 2, firstDraftRound: 0, approvedRound: 2 });
@@ -87,9 +89,10 @@ describe('planLearnings', () => {
     const history = plan.find((c) => c.kind === 'campaign_history');
     const mean = Math.round((approved.reduce((s, c) => s + c.qualityScore, 0) / approved.length) * 1000) / 1000;
     expect(history).toMatchObject({ source: 'campaign_history', sourceKey: `campaign_history:${RUN}`, qualityScore: mean });
-    expect(history?.text).toContain('# Campaign history: Autumn');
-    expect(history?.text).toContain('Objectives: Drive pre-orders.');
-    expect(history?.text).toContain('Meet our small-batch autumn roast.');
+    expect(history?.text).toBe(
+      'Campaign "Autumn", objectives: Drive pre-orders; channels: linkedin, x. Task "Launch" (social_post): approved social_post/linkedin (quality 0.90), '
+      + `social_post/x (quality ${approved[1]?.qualityScore.toFixed(2)}) after 2 rework round(s); reviewers asked: "More energy on X".`,
+    );
     expect(history?.index).toBe(mean >= 0.7);
   });
 
