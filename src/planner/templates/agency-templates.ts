@@ -25,10 +25,14 @@ function branch(channel: string, extra: Partial<StageInput> = {}, params: Record
   ];
 }
 
+/**
+ * Review (quality gates), consolidation (versioned artifacts) and learning (`learn.index`: approved
+ * output, feedback and rejected drafts become learnings, indexed when good enough; src/rag/README.md).
+ */
 const SYSTEM_STEPS = {
   review: { kind: 'review.gates', params: { minScore: 0.6 } },
   consolidate: { kind: 'consolidate.artifacts' },
-  learn: { kind: 'learn.noop' },
+  learn: { kind: 'learn.index' },
 } satisfies Pick<WorkflowTemplateInput, 'review' | 'consolidate' | 'learn'>;
 
 /**

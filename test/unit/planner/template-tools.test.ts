@@ -5,6 +5,8 @@ import { planRun, toolRefsOf, validateTemplate, type KnownTools } from '../../..
 import { TemplateRegistry } from '../../../src/planner/template-registry.js';
 import { AGENCY_TEMPLATES, SOCIAL_CHANNELS } from '../../../src/planner/templates/agency-templates.js';
 import { OfflineProvider } from '../../../src/providers/offline.provider.js';
+import type { KnowledgeIndexer } from '../../../src/rag/knowledge/knowledge-indexer.js';
+import { learnHandler } from '../../../src/rag/learning/learn.handler.js';
 import { defaultRoutes, ProviderRouter } from '../../../src/providers/provider-router.js';
 import type { ArtifactStore } from '../../../src/storage/artifact-store.js';
 import { agentHandlers } from '../../../src/tools/agents/agent.handlers.js';
@@ -36,7 +38,10 @@ function platform() {
   });
   const facts = async (): Promise<RunFacts | null> => null;
   const handlers = builtinHandlers();
-  for (const h of [...agentHandlers({ executor, facts }), reviewHandler({ executor, facts }), consolidateHandler({ orm: {} as Orm, store: {} as ArtifactStore, facts })]) handlers.register(h);
+  for (const h of [
+    ...agentHandlers({ executor, facts }), reviewHandler({ executor, facts }), consolidateHandler({ orm: {} as Orm, store: {} as ArtifactStore, facts }),
+    learnHandler({ orm: {} as Orm, store: {} as ArtifactStore, indexer: {} as KnowledgeIndexer, defaultMinQualityScore: 0.7 }),
+  ]) handlers.register(h);
   const knownTools: KnownTools = (ref) => registry.has(ref);
   return { registry, handlers, knownTools };
 }
@@ -127,6 +132,7 @@ describe('the agency templates', () => {
       const t = validateTemplate(input, handlers.has, knownTools);
       expect(t.review.kind).toBe('review.gates');
       expect(t.consolidate?.kind).toBe('consolidate.artifacts');
+      expect(t.learn?.kind).toBe('learn.index');
       // Every tool ref they name resolves, and every stage is an agent with a known kind.
       const refs = t.stages.flatMap((s) => toolRefsOf(s.params).map((r) => r.ref));
       expect(refs.length).toBeGreaterThan(0);
@@ -145,10 +151,11 @@ describe('the agency templates', () => {
     expect(err.message).toBe('template social_post@1 is invalid: stage research uses unknown tool brand.knowledge@^1');
   });
 
-  it('fail without the agent, review and consolidation handlers', () => {
+  it('fail without the agent, review, consolidation and learn handlers', () => {
     const err = catchPlatformError(() => validateTemplate(AGENCY_TEMPLATES[1], builtinHandlers().has, platform().knownTools));
     expect(problemsOf(err)).toContain('stage copy-email uses unknown handler agent.copywriter');
     expect(problemsOf(err)).toContain('review uses unknown handler review.gates');
+    expect(problemsOf(err)).toContain('learn uses unknown handler learn.index');
   });
 
   it('social_post plans one copy -> edit branch per targeted channel, and a generic one for other channels', () => {
