@@ -14,6 +14,7 @@ import { createEngine, createHandlers } from './engine.js';
 import { PlatformMetrics } from '../observability/metrics.js';
 import { createToolLayer, toolLayerOptionsFromConfig } from './tool-layer.js';
 import { createKnowledgeLayer, knowledgeLayerOptionsFromConfig } from './knowledge-layer.js';
+import { RetentionSweep } from '../rag/retention/retention-sweep.js';
 import { prepareStudio } from './studio-build.js';
 import { attachRealtime } from '../realtime/realtime.server.js';
 import { platformVersion } from './version.js';
@@ -68,9 +69,13 @@ async function main(): Promise<void> {
     server: app.server, orm: db.orm, host: engine.host, logger,
     ...(config.REDIS_URL ? { redis: { url: config.REDIS_URL, key: `${config.QUEUE_PREFIX}:realtime` } } : {}),
   });
+  // Knowledge retention (tenant and brand retentionDays) and leftovers of deleted brands, hourly.
+  const retention = new RetentionSweep({ orm: db.orm, purger: knowledge.indexer, logger });
+  retention.start();
   closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
+    await retention.stop();
     await realtime.close();
     await app.close();
     await engine.stop();
