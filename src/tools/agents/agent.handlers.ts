@@ -172,7 +172,7 @@ export function agentHandler(role: AgentRole, deps: AgentDeps): StageHandler {
       const result = await runAgentLoop(deps.executor, {
         role, tenantId: input.tenantId, projectId: facts.projectId, runId: input.runId, stageId: input.stageId, keyPrefix, signal: input.signal, tier,
         messages: [{ role: 'system', content: `${AGENT_ROLES[role]}\n\n${voiceAndRules(b)}` }, { role: 'user', content: user }],
-        brief: offlineBrief(role, b, channel, input.upstream, [...retrieved, ...passages.map(offlinePassage).filter(Boolean)], feedback, hashtags),
+        brief: offlineBrief(role, b, channel, input.upstream, [...passages.map(offlinePassage).filter(Boolean), ...retrieved], feedback, hashtags),
         tools: toolUses(p),
         maxSteps: typeof p.maxSteps === 'number' ? p.maxSteps : (deps.maxSteps ?? 6),
         maxCostUsd: typeof p.maxCostUsd === 'number' ? p.maxCostUsd : (deps.maxCostUsd ?? 0.5),
