@@ -10,6 +10,7 @@ import type { WorkflowTemplateInput } from '../../src/planner/template.js';
 import { LocalEmbedder } from '../../src/rag/embeddings/local-embedder.js';
 import { KnowledgeIndexer } from '../../src/rag/knowledge/knowledge-indexer.js';
 import { learnHandler } from '../../src/rag/learning/learn.handler.js';
+import { Retriever } from '../../src/rag/retrieval/retriever.js';
 import { EmbeddedVectorStore } from '../../src/rag/vector-store/embedded-vector-store.js';
 import { FilesystemArtifactStore } from '../../src/storage/filesystem.artifact-store.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
@@ -29,7 +30,7 @@ export interface LearningStack {
   vectors: EmbeddedVectorStore;
   indexer: KnowledgeIndexer;
   learn: ReturnType<typeof learnHandler>;
-  /** An API with the knowledge layer (brand deletion and retention reach the vector store). */
+  /** An API with the knowledge layer (brand deletion and retention reach the vector store; search and stats). */
   knowledgeApi: FastifyInstance;
   callKnowledge: (key: string, opts: InjectOptions) => Promise<LightMyRequestResponse>;
   close: () => Promise<void>;
@@ -50,7 +51,10 @@ export async function startLearningStack(opts: { adapter?: Adapter; defaultMinQu
     adapter: opts.adapter ?? 'in-process', db, handlers: [learn], templates: [LEARNING_SOCIAL_POST, SOCIAL_POST_NO_LEARNING],
     tools: { artifactStore: artifacts, dataDir },
   });
-  const knowledgeApi = await buildApi({ orm: db.orm, logger: createLogger({ level: 'silent' }), version: 'test', knowledge: { indexer, minQualityScore } });
+  const knowledgeApi = await buildApi({
+    orm: db.orm, logger: createLogger({ level: 'silent' }), version: 'test',
+    knowledge: { indexer, minQualityScore, retriever: new Retriever({ orm: db.orm, embedder, store: vectors }), store: vectors },
+  });
   await knowledgeApi.ready();
   return {
     platform, db, dataDir, artifacts, vectors, indexer, learn, knowledgeApi,

@@ -46,6 +46,14 @@ async function expectKnowledge(tenantId: string, brandId: string, present: boole
   }
 }
 
+type Stats = { brands: Array<{ brandId: string; chunks: number; sources: Record<string, number>; learnings: { indexed: number; notIndexed: number } }>; vectors: number | null };
+
+async function stats(key: string): Promise<Stats> {
+  const res = await s.current.callKnowledge(key, { method: 'GET', url: '/v2/knowledge/stats' });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json() as Stats;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -73,8 +81,11 @@ describe('DELETE /v2/brands/:id', () => {
     const kept = await learnedBrand(key);
     expect((await s.current.callKnowledge(key, { method: 'PUT', url: `/v2/brands/${gone.brandId}/knowledge-policy`, payload: { retentionDays: 10 } })).statusCode).toBe(201);
     await expectKnowledge(tenantId, gone.brandId, true);
-    const statsBefore = await s.current.indexer.stats(tenantId);
+    const statsBefore = await stats(key);
     expect(statsBefore.brands.map((b) => b.brandId).sort()).toEqual([gone.brandId, kept.brandId].sort());
+    const goneBefore = statsBefore.brands.find((b) => b.brandId === gone.brandId);
+    expect(goneBefore?.sources.artifact).toBeGreaterThan(0);
+    expect(goneBefore?.sources.brand_rules).toBeGreaterThan(0);
 
     const res = await s.current.callKnowledge(key, { method: 'DELETE', url: `/v2/brands/${gone.brandId}`, headers: { 'if-match': '"1"' } });
     expect(res.statusCode, res.body).toBe(200);
@@ -87,8 +98,9 @@ describe('DELETE /v2/brands/:id', () => {
     await expectKnowledge(tenantId, gone.brandId, false);
     expect(await count(s.current.db.orm, 'knowledge_policy', tenantId, gone.brandId)).toBe(0);
     await expectKnowledge(tenantId, kept.brandId, true);
-    const statsAfter = await s.current.indexer.stats(tenantId);
+    const statsAfter = await stats(key);
     expect(statsAfter.brands.map((b) => b.brandId)).toEqual([kept.brandId]);
+    expect(statsAfter.vectors).toBe(Number(statsBefore.vectors) - body.knowledge.vectors);
 
     // Gone from reads and lists; work under it is refused with a clear error.
     expect((await p.call(key, { method: 'GET', url: `/v2/brands/${gone.brandId}` })).statusCode).toBe(404);
@@ -144,7 +156,9 @@ describe('retention', () => {
     await expectKnowledge(tenantId, shortLived.brandId, false);
     await expectKnowledge(tenantId, longLived.brandId, true);
     await expectKnowledge(forever.id, foreverBrand.brandId, true);
-    expect((await s.current.indexer.stats(tenantId)).brands.map((b) => b.brandId)).toEqual([longLived.brandId]);
+    const after = await stats(key);
+    expect(after.brands.map((b) => b.brandId)).toEqual([longLived.brandId]);
+    expect(after.vectors).toBe(await vectorCount(s.current, tenantId, longLived.brandId));
 
     const audit = (await s.current.callKnowledge(key, { method: 'GET', url: '/v2/audit?action=knowledge.retention_apply&limit=10' })).json() as { items: Array<{ details: Record<string, unknown> }> };
     expect(audit.items.length).toBe(2);
