@@ -7,8 +7,8 @@ import { markPage, screenshot, signIn, stillMarked, useStudioServer } from './st
  * The Studio end to end, in Chromium against the real server: a brand, a campaign and a task made
  * in the forms; a supervised run started from the task, followed live (stages, statechart, timeline)
  * while a reviewer elsewhere sends it back; a rework round with feedback from the Studio; approval;
- * the published artifact with its content and lineage. Realtime updates are checked on a page that
- * is never reloaded.
+ * the published artifact with its content and lineage; the feedback found by knowledge search.
+ * Realtime updates are checked on a page that is never reloaded.
  */
 
 const server = useStudioServer();
@@ -124,6 +124,19 @@ describe('Studio: brand to approved artifact', () => {
     expect(await lineage.textContent()).toContain(runId.slice(-8));
     expect(await lineage.textContent()).toContain('social_post');
     expect(await lineage.textContent()).toContain('offline draft');
+
+    // What the run taught is searchable: the reviewers' feedback is in the brand's knowledge.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Knowledge search' }).click();
+    const search = page.getByRole('form', { name: 'Knowledge search' });
+    await search.getByLabel('Brand', { exact: true }).selectOption({ label: 'Acme Outdoors' });
+    await search.getByLabel('Query').fill('mention the spring sale');
+    await search.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByRole('region', { name: 'Results' });
+    const hit = results.getByRole('listitem').filter({ hasText: 'spring sale' }).first();
+    await hit.waitFor(WAIT);
+    expect(await hit.getAttribute('data-source')).toBe('feedback');
+    expect(await hit.getByRole('link', { name: runId.slice(-8) }).count()).toBe(1);
+    await screenshot(page, 'knowledge');
     expect(errors).toEqual([]);
   });
 
