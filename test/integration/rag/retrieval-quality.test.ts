@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEmbedder } from '../../../src/rag/embeddings/local-embedder.js';
 import { KnowledgeIndexer } from '../../../src/rag/knowledge/knowledge-indexer.js';
 import { Retriever } from '../../../src/rag/retrieval/retriever.js';
 import type { RetrievalWeights } from '../../../src/rag/retrieval/retrieval-types.js';
+import { EmbeddedVectorStore } from '../../../src/rag/vector-store/embedded-vector-store.js';
 import { fixedFixtureIds, indexKnowledgeFixture, loadKnowledgeFixture, namedUuid, recallAt, type FixtureIds } from '../../helpers/knowledge-fixture.js';
-import { MemoryVectorStore } from '../../helpers/memory-vector-store.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-db.js';
 
 const fixture = loadKnowledgeFixture();
@@ -15,17 +18,23 @@ const ids: FixtureIds = fixedFixtureIds(fixture, 'quality');
 let db: TestDatabase;
 let docOf: Map<string, string>;
 let retriever: Retriever;
+let dir: string;
+let store: EmbeddedVectorStore;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await db.orm.em.fork().getConnection().execute('insert into tenant (id, name, created_at) values (?, ?, now())', [tenantId, 'quality']);
-  const store = new MemoryVectorStore(embedder.dimension);
+  dir = mkdtempSync(path.join(tmpdir(), 'vmp-quality-'));
+  store = new EmbeddedVectorStore({ dir, dimension: embedder.dimension });
+  await store.init();
   const indexer = new KnowledgeIndexer({ orm: db.orm, embedder, store });
   ({ docOf } = await indexKnowledgeFixture(indexer, tenantId, fixture, ids));
   retriever = new Retriever({ orm: db.orm, embedder, store });
 });
 afterAll(async () => {
+  await store?.close();
   await db?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function evaluate(weights: Partial<RetrievalWeights>): Promise<{ recall5: number; mrr: number; perQuery: Record<string, number> }> {
