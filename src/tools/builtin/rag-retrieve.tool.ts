@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KnowledgeProvenance } from '../../contracts/http/knowledge.js';
 import { NonRetryableToolError } from '../../contracts/tool-errors.js';
 import { createLlmReranker } from '../../rag/retrieval/reranker.js';
 import type { LlmReranker } from '../../rag/retrieval/retrieval-types.js';
@@ -21,16 +22,8 @@ const Citation = z.object({
   text: z.string(),
   heading: z.string().nullable(),
   score: z.number(),
-  source: z.string(),
-  sourceKey: z.string(),
-  sourceVersion: z.number().int(),
-  runId: z.string().nullable(),
-  campaignId: z.string().nullable(),
-  taskType: z.string().nullable(),
-  stage: z.string().nullable(),
-  qualityScore: z.number(),
-  negative: z.boolean(),
-  createdAt: z.string(),
+  // Flat, not nested like the HTTP result: a citation is recorded on the stage as one line.
+  ...KnowledgeProvenance.shape,
 });
 
 /** The output of `rag.retrieve`: passages with their citation marker, score and provenance. */
