@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../storage/artifact-store.js';
 import { jsonLines, markdownSections, textParagraphs, type Section } from './document-sections.js';
 import { splitAtWhitespace, splitLong, wordTail } from './text-split.js';
 
@@ -78,7 +78,7 @@ export function chunkDocument(text: string, opts: ChunkOptions): Chunk[] {
 
 /** The sha256 of `text` (UTF-8) as lowercase hex: the content hash used to skip unchanged chunks. */
 export function contentHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return sha256Hex(Buffer.from(text, 'utf8'));
 }
 
 function paragraphPieces(section: Section, budget: number): Piece[] {

@@ -1,3 +1,4 @@
+import { isUuid } from '../../domain/ids.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Orm } from '../../persistence/orm.js';
 import { tenantEm } from '../../persistence/scope.js';
@@ -101,14 +102,12 @@ const ROW_COLUMNS = `id uuid, tenant_id uuid, brand_id uuid, campaign_id uuid, t
 const ROW_NAMES = `id, tenant_id, brand_id, campaign_id, task_type, stage, source, source_key, source_version, run_id, learning_id,
   quality_score, negative, chunk_index, heading, text, content_hash, embedder, created_at`;
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function assertValid(doc: IndexDocument): void {
   const problems: string[] = [];
-  for (const f of ['tenantId', 'brandId'] as const) if (!UUID_RE.test(doc[f])) problems.push(`${f} must be a uuid`);
+  for (const f of ['tenantId', 'brandId'] as const) if (!isUuid(doc[f])) problems.push(`${f} must be a uuid`);
   for (const f of ['campaignId', 'runId', 'learningId'] as const) {
     const v = doc[f];
-    if (v !== null && !UUID_RE.test(v)) problems.push(`${f} must be a uuid or null`);
+    if (v !== null && !isUuid(v)) problems.push(`${f} must be a uuid or null`);
   }
   if (!CHUNK_SOURCES.includes(doc.source)) problems.push(`source must be one of ${CHUNK_SOURCES.join(', ')}`);
   if (typeof doc.sourceKey !== 'string' || doc.sourceKey.trim() === '' || doc.sourceKey.length > 500) problems.push('sourceKey must be 1..500 characters');

@@ -1,4 +1,5 @@
 import { PlatformError } from '../../domain/errors.js';
+import { isUuid } from '../../domain/ids.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Orm } from '../../persistence/orm.js';
 import { tenantEm } from '../../persistence/scope.js';
@@ -43,22 +44,20 @@ interface ChunkRow {
   created_at: string | Date;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function invalid(message: string, field: string): PlatformError {
   return new PlatformError('VALIDATION_FAILED', message, { issues: [{ path: field, message }] });
 }
 
 /** Checks a request at the retriever itself (the tool path has no HTTP schema in front of it). */
 function validate(req: SearchRequest): RetrievalWeights {
-  if (!UUID_RE.test(req.tenantId)) throw invalid('tenantId must be a uuid', 'tenantId');
-  if (!UUID_RE.test(req.brandId)) throw invalid('brandId must be a uuid', 'brandId');
+  if (!isUuid(req.tenantId)) throw invalid('tenantId must be a uuid', 'tenantId');
+  if (!isUuid(req.brandId)) throw invalid('brandId must be a uuid', 'brandId');
   if (typeof req.query !== 'string' || req.query.trim() === '') throw invalid('query must not be empty or blank', 'query');
   if (req.query.length > MAX_QUERY_CHARS) throw invalid(`query must be at most ${MAX_QUERY_CHARS} characters`, 'query');
   if (!Number.isInteger(req.k) || req.k < MIN_K || req.k > MAX_K) throw invalid(`k must be an integer from ${MIN_K} to ${MAX_K}`, 'k');
-  if (req.campaignId != null && !UUID_RE.test(req.campaignId)) throw invalid('campaignId must be a uuid', 'campaignId');
+  if (req.campaignId != null && !isUuid(req.campaignId)) throw invalid('campaignId must be a uuid', 'campaignId');
   const f = req.filter ?? {};
-  for (const id of f.campaignIds ?? []) if (!UUID_RE.test(id)) throw invalid('filter.campaignIds must be uuids', 'filter.campaignIds');
+  for (const id of f.campaignIds ?? []) if (!isUuid(id)) throw invalid('filter.campaignIds must be uuids', 'filter.campaignIds');
   for (const s of f.sources ?? []) if (!CHUNK_SOURCES.includes(s)) throw invalid(`filter.sources must be among ${CHUNK_SOURCES.join(', ')}`, 'filter.sources');
   if (f.minQualityScore !== undefined && !(f.minQualityScore >= 0 && f.minQualityScore <= 1)) throw invalid('filter.minQualityScore must be within 0..1', 'filter.minQualityScore');
   for (const key of ['createdAfter', 'createdBefore'] as const) {
