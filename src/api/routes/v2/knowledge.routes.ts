@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { COMMON_ERRORS, ErrorBody } from '../../../contracts/http/common.js';
 import { KnowledgeSearchBody, KnowledgeSearchResponse, KnowledgeStatsQuery, KnowledgeStatsResource } from '../../../contracts/http/knowledge.js';
-import { notFound, PlatformError } from '../../../domain/errors.js';
-import { Brand } from '../../../persistence/entities/brand.entity.js';
+import { PlatformError } from '../../../domain/errors.js';
 import { Campaign } from '../../../persistence/entities/campaign.entity.js';
+import { brandStore } from '../../../persistence/repositories/brand.repository.js';
 import type { KnowledgeIndexer } from '../../../rag/knowledge/knowledge-indexer.js';
 import type { LlmReranker } from '../../../rag/retrieval/retrieval-types.js';
 import type { Retriever } from '../../../rag/retrieval/retriever.js';
@@ -17,12 +17,6 @@ export interface KnowledgeRouteOptions {
   store: VectorStore;
   /** An LLM reranker for a request (through the governed executor), or null/absent: score fusion only. */
   llmReranker?: ((ctx: { tenantId: string; requestId: string }) => LlmReranker | null) | undefined;
-}
-
-/** The brand, in the caller's tenant and not deleted; 404 otherwise (unknown, foreign and deleted look alike). */
-async function liveBrand(request: FastifyRequest, brandId: string): Promise<void> {
-  const brand = await request.scope.em.findOne(Brand, { id: brandId }, { fields: ['id', 'deletedAt'] });
-  if (!brand || brand.deletedAt) throw notFound('brand', brandId);
 }
 
 /**
@@ -44,7 +38,8 @@ export async function knowledgeRoutes(app: FastifyInstance, opts: KnowledgeRoute
   }, async (request) => {
     const body = request.body;
     const tenantId = request.scope.tenantId;
-    await liveBrand(request, body.brandId);
+    // The brand store knows no deleted brand: unknown, foreign and deleted brands are alike a 404.
+    await brandStore.get(request.scope, body.brandId);
     if (body.campaignId) {
       const campaign = await request.scope.em.findOne(Campaign, { id: body.campaignId }, { fields: ['id', 'brand'] });
       if (!campaign || campaign.brand.id !== body.brandId) {
@@ -72,7 +67,7 @@ export async function knowledgeRoutes(app: FastifyInstance, opts: KnowledgeRoute
     schema: { tags, summary: 'Knowledge counts per brand and source, and learnings indexed or not', querystring: KnowledgeStatsQuery, response: { 200: KnowledgeStatsResource, ...COMMON_ERRORS } },
   }, async (request) => {
     const { brandId } = request.query;
-    if (brandId) await liveBrand(request, brandId);
+    if (brandId) await brandStore.get(request.scope, brandId);
     const stats = await opts.indexer.stats(request.scope.tenantId, brandId);
     const vectors = brandId ? null : (await opts.store.stats(request.scope.tenantId)).vectors;
     return { ...stats, vectors, embedder: opts.indexer.embedderLabel, vectorStore: opts.store.kind };
