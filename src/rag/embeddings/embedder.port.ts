@@ -20,3 +20,8 @@ export interface Embedder {
   readonly dimension: number;
   embed(texts: string[], signal?: AbortSignal): Promise<EmbeddingResult>;
 }
+
+/** `<embedder name>/<model>`: stored on every chunk row (a change of embedder re-embeds) and reported by search and stats. */
+export function embedderLabel(embedder: Pick<Embedder, 'name' | 'model'>): string {
+  return `${embedder.name}/${embedder.model}`;
+}

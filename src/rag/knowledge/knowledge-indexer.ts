@@ -3,9 +3,10 @@ import type { Logger } from '../../observability/logger.js';
 import type { Orm } from '../../persistence/orm.js';
 import { tenantEm } from '../../persistence/scope.js';
 import { chunkDocument, contentHash, type Chunk } from '../chunking/chunker.js';
-import type { Embedder } from '../embeddings/embedder.port.js';
+import { embedderLabel, type Embedder } from '../embeddings/embedder.port.js';
 import { CHUNK_SOURCES, type ChunkSource, type VectorRecord, type VectorStore } from '../vector-store/vector-store.port.js';
 import { chunkId } from './chunk-id.js';
+import { deleteChunkRows } from './chunk-rows.js';
 import { knowledgeStats, type KnowledgeStats } from './knowledge-stats.js';
 
 /** A document to index: its text, where it came from, and the metadata retrieval filters and boosts on. */
@@ -147,7 +148,7 @@ export class KnowledgeIndexer {
 
   /** `<embedder name>/<model>`, stored on every row: a change of embedder re-embeds on the next indexing. */
   get embedderLabel(): string {
-    return `${this.opts.embedder.name}/${this.opts.embedder.model}`;
+    return embedderLabel(this.opts.embedder);
   }
 
   /** Indexes one document; idempotent per (tenant, sourceKey). */
@@ -240,29 +241,21 @@ export class KnowledgeIndexer {
   /** Deletes every chunk of these sources (rows, then vectors). */
   async deleteBySourceKeys(tenantId: string, keys: string[]): Promise<DeleteResult> {
     if (keys.length === 0) return { chunks: 0, vectors: 0 };
-    const ids = await this.deleteRows(
-      tenantId,
-      `delete from knowledge_chunk where tenant_id = ? and source_key in (select jsonb_array_elements_text(?::jsonb)) returning id`,
-      [tenantId, JSON.stringify(keys)],
-    );
+    const ids = await deleteChunkRows(this.opts.orm, tenantId, { sourceKeys: keys });
     const vectors = ids.length > 0 ? await this.opts.store.deleteByIds(tenantId, ids) : 0;
     return { chunks: ids.length, vectors };
   }
 
   /** Deletes every chunk of a brand (rows, then every vector of the brand, orphans included). */
   async deleteBrand(tenantId: string, brandId: string): Promise<DeleteResult> {
-    const ids = await this.deleteRows(tenantId, `delete from knowledge_chunk where tenant_id = ? and brand_id = ? returning id`, [tenantId, brandId]);
+    const ids = await deleteChunkRows(this.opts.orm, tenantId, { brandId });
     const vectors = await this.opts.store.deleteBrand(tenantId, brandId);
     return { chunks: ids.length, vectors };
   }
 
   /** Deletes the tenant's chunks created before `before` (retention), optionally of one brand only. */
   async deleteOlderThan(tenantId: string, before: Date, brandId?: string): Promise<DeleteResult> {
-    const ids = await this.deleteRows(
-      tenantId,
-      `delete from knowledge_chunk where tenant_id = ? and created_at < ?::timestamptz ${brandId ? 'and brand_id = ?' : ''} returning id`,
-      brandId ? [tenantId, before.toISOString(), brandId] : [tenantId, before.toISOString()],
-    );
+    const ids = await deleteChunkRows(this.opts.orm, tenantId, { before, brandId });
     const vectors = await this.opts.store.deleteOlderThan(tenantId, before.getTime(), brandId);
     return { chunks: ids.length, vectors };
   }
@@ -270,11 +263,6 @@ export class KnowledgeIndexer {
   /** Chunks per brand and source, and learnings indexed or not, for the tenant (or one brand). */
   stats(tenantId: string, brandId?: string): Promise<KnowledgeStats> {
     return knowledgeStats(tenantEm(this.opts.orm, tenantId), tenantId, brandId);
-  }
-
-  private async deleteRows(tenantId: string, sql: string, params: unknown[]): Promise<string[]> {
-    const rows = await tenantEm(this.opts.orm, tenantId).execute<Array<{ id: string }>>(sql, params);
-    return rows.map((r) => r.id);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Orm } from '../../persistence/orm.js';
 import { recordAudit } from '../../persistence/repositories/audit.repository.js';
 import { listBrandPolicies, loadKnowledgePolicies } from '../../persistence/repositories/knowledge-policy.repository.js';
 import { createScope, tenantEm, type Actor } from '../../persistence/scope.js';
+import { deleteChunkRows } from '../knowledge/chunk-rows.js';
 import type { KnowledgeIndexer } from '../knowledge/knowledge-indexer.js';
 
 /** What retention and brand deletion need from the knowledge layer: deletions of rows and vectors together. */
@@ -100,15 +101,8 @@ export async function tenantsWithRetentionWork(orm: Orm): Promise<string[]> {
  * rows only and reports no vectors. Retrieval never returns a vector without its row.
  */
 export function rowsOnlyPurger(orm: Orm): KnowledgePurger {
-  const del = async (tenantId: string, sql: string, params: unknown[]) => ({
-    chunks: (await tenantEm(orm, tenantId).execute<Array<{ id: string }>>(sql, params)).length, vectors: 0,
-  });
   return {
-    deleteBrand: (tenantId, brandId) => del(tenantId, 'delete from knowledge_chunk where tenant_id = ? and brand_id = ? returning id', [tenantId, brandId]),
-    deleteOlderThan: (tenantId, before, brandId) => del(
-      tenantId,
-      `delete from knowledge_chunk where tenant_id = ? and created_at < ?::timestamptz ${brandId ? 'and brand_id = ?' : ''} returning id`,
-      brandId ? [tenantId, before.toISOString(), brandId] : [tenantId, before.toISOString()],
-    ),
+    deleteBrand: async (tenantId, brandId) => ({ chunks: (await deleteChunkRows(orm, tenantId, { brandId })).length, vectors: 0 }),
+    deleteOlderThan: async (tenantId, before, brandId) => ({ chunks: (await deleteChunkRows(orm, tenantId, { before, brandId })).length, vectors: 0 }),
   };
 }

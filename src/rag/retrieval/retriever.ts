@@ -3,7 +3,7 @@ import { isUuid } from '../../domain/ids.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Orm } from '../../persistence/orm.js';
 import { tenantEm } from '../../persistence/scope.js';
-import type { Embedder } from '../embeddings/embedder.port.js';
+import { embedderLabel, type Embedder } from '../embeddings/embedder.port.js';
 import { CHUNK_SOURCES, type ChunkSource, type VectorFilter, type VectorStore } from '../vector-store/vector-store.port.js';
 import { chunkCondition } from './chunk-filter-sql.js';
 import { lexicalSearch } from './lexical-search.js';
@@ -93,7 +93,7 @@ export class Retriever {
   constructor(private readonly opts: RetrieverOptions) {}
 
   get embedderLabel(): string {
-    return `${this.opts.embedder.name}/${this.opts.embedder.model}`;
+    return embedderLabel(this.opts.embedder);
   }
 
   async search(req: SearchRequest): Promise<SearchResponse> {
