@@ -6,6 +6,7 @@ import type { Embedder } from '../rag/embeddings/embedder.port.js';
 import { LocalEmbedder } from '../rag/embeddings/local-embedder.js';
 import { OpenAiEmbedder } from '../rag/embeddings/openai-embedder.js';
 import { KnowledgeIndexer } from '../rag/knowledge/knowledge-indexer.js';
+import { DEFAULT_MIN_QUALITY_SCORE } from '../rag/learning/learning-signals.js';
 import { Retriever } from '../rag/retrieval/retriever.js';
 import { EmbeddedVectorStore } from '../rag/vector-store/embedded-vector-store.js';
 import { MilvusVectorStore } from '../rag/vector-store/milvus-vector-store.js';
@@ -13,8 +14,6 @@ import type { VectorStore } from '../rag/vector-store/vector-store.port.js';
 
 /** The embeddings model used with an OpenAI-compatible endpoint when none is named. */
 export const DEFAULT_EMBEDDINGS_MODEL = 'text-embedding-3-small';
-/** The tenant default of the least quality score for indexing, when the environment sets none. */
-export const DEFAULT_KNOWLEDGE_MIN_QUALITY = 0.7;
 
 /** How to build the knowledge layer. */
 export interface KnowledgeLayerOptions {
@@ -99,9 +98,10 @@ export async function createKnowledgeLayer(opts: KnowledgeLayerOptions): Promise
     opts.logger.warn({ configured: label, others: others.map((o) => ({ embedder: o.embedder, chunks: Number(o.n) })) },
       'knowledge chunks indexed with another embedder: their vectors do not compare with this one\'s; re-index them or configure that embedder');
   }
-  opts.logger.info({ embedder: label, dimension, vectorStore: where, minQualityScore: opts.minQualityScore ?? DEFAULT_KNOWLEDGE_MIN_QUALITY }, 'knowledge layer ready');
+  const minQualityScore = opts.minQualityScore ?? DEFAULT_MIN_QUALITY_SCORE;
+  opts.logger.info({ embedder: label, dimension, vectorStore: where, minQualityScore }, 'knowledge layer ready');
   return {
-    embedder, store, indexer, retriever, minQualityScore: opts.minQualityScore ?? DEFAULT_KNOWLEDGE_MIN_QUALITY,
+    embedder, store, indexer, retriever, minQualityScore,
     describe: () => ({ embedder: label, store: where }),
     close: () => store.close(),
   };
