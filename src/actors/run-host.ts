@@ -1,19 +1,20 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import type { StageJob, StageOutcome } from '../contracts/execution.js';
 import { PlatformError } from '../domain/errors.js';
-import { isTerminalRunStatus, type RunMode, type RunPlan, type RunTier } from '../domain/run.js';
+import type { RunMode, RunPlan, RunTier } from '../domain/run.js';
 import type { Logger } from '../observability/logger.js';
 import { noMetrics, type EngineMetrics } from '../observability/metrics.js';
 import type { Orm } from '../persistence/orm.js';
-import { batchRows, type RunBatch } from '../persistence/runs/run-batch.js';
-import { claimRuns, heartbeat, loadEventIds, loadOutbox, loadRuns, runOwner } from '../persistence/runs/run-reader.js';
+import { batchRows } from '../persistence/runs/run-batch.js';
+import { claimRuns, heartbeat } from '../persistence/runs/run-reader.js';
 import { StaleRunError, commitRunBatch } from '../persistence/runs/run-writer.js';
 import { sqlRunner, type SqlRunner } from '../persistence/runs/sql-runner.js';
 import { BatchBuilder, type Delivery } from './batch-builder.js';
+import { CommitListeners, type CommitListener } from './commit-listeners.js';
+import { executionCallbacks } from './execution-callbacks.js';
 import type { ExecutionCallbacks, ExecutionPort } from './execution-port.js';
 import { LiveRun, type Applied, type CommandIdempotency, type EventActor, type Pending, type Submission } from './live-run.js';
 import { MachineRuntime, statusOf, stateString } from './machine-runtime.js';
-import { redeliveryFor } from './redelivery.js';
+import { answerForFinished, claimStoredRun, restoreRuns } from './stored-runs.js';
 
 /** What the host needs. */
 export interface RunHostOptions {
@@ -52,41 +53,6 @@ export interface NewRun {
   command?: CommandIdempotency;
 }
 
-/** One committed step of a run, as commit listeners see it (its timeline row plus the run's cost). */
-export interface CommittedStep {
-  runId: string;
-  tenantId: string;
-  seq: number;
-  type: string;
-  /** The event's payload (as written to the timeline). */
-  payload: Record<string, unknown>;
-  fromState: string;
-  toState: string;
-  version: number;
-  /** When the host applied the event (epoch ms; the timeline row's `created_at`). */
-  at: number;
-  stages: Array<{ stageRunId: string; stageId: string; from: string | null; to: string }>;
-  /** The run's accumulated cost before and after the step. */
-  costBefore: number;
-  costUsd: number;
-}
-
-/** What a committed batch carried, for listeners (realtime, metrics). */
-export interface CommittedBatch {
-  /** Bytes of row data the commit sent (its JSON payloads). */
-  bytes: number;
-  /** When the commit returned (epoch ms, the host's clock). */
-  committedAt: number;
-  /** Snapshot bytes written per run in this commit (computed when first read). */
-  readonly snapshots: Array<{ runId: string; bytes: number }>;
-  /** The steps, in the order they were applied (per run: by `seq`). */
-  events: CommittedStep[];
-  /** The attempt outcomes committed with the steps (outputs and artifact references included). */
-  results: readonly StageOutcome[];
-}
-
-const SYSTEM: EventActor = { type: 'system', id: null };
-
 /**
  * The run host: owns the live WorkflowRun actors of this process.
  *
@@ -109,7 +75,7 @@ export class RunHost {
   private readonly runs = new Map<string, LiveRun>();
   private readonly loading = new Map<string, Promise<LiveRun | null>>();
   private readonly ready = new Set<LiveRun>();
-  private readonly listeners: Array<(batch: CommittedBatch) => void> = [];
+  private readonly listeners: CommitListeners;
   private readonly metrics: EngineMetrics;
   private readonly now: () => number;
   private committing = 0;
@@ -121,6 +87,8 @@ export class RunHost {
     this.hostId = opts.hostId;
     this.metrics = opts.metrics ?? noMetrics;
     this.now = opts.now ?? Date.now;
+    this.listeners = new CommitListeners(opts.logger);
+    this.callbacks = executionCallbacks((runId, submission) => this.submit(runId, submission), opts.logger);
     this.sql = sqlRunner(opts.orm, (opts.maxConcurrentCommits ?? 2) + 2);
   }
 
@@ -159,12 +127,8 @@ export class RunHost {
    * Called with every committed batch (after commit, in commit order; synchronously, so keep it
    * cheap). Returns a function that removes the listener.
    */
-  onCommit(listener: (batch: CommittedBatch) => void): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+  onCommit(listener: CommitListener): () => void {
+    return this.listeners.add(listener);
   }
 
   /** Number of runs held in memory. */
@@ -198,7 +162,7 @@ export class RunHost {
   async submit(runId: string, submission: Submission): Promise<Applied> {
     if (this.stopped) throw new PlatformError('SERVICE_UNAVAILABLE', 'the run host is shutting down');
     const run = this.runs.get(runId) ?? (await this.load(runId));
-    if (!run) return this.answerForFinished(runId, submission);
+    if (!run) return answerForFinished(this.knex, runId, submission);
     return this.enqueue(run, submission);
   }
 
@@ -272,7 +236,7 @@ export class RunHost {
     if (batch.results.length > 0) this.opts.execution.committed?.(batch.results);
     this.deliver(builder.delivery, committedAt);
     this.settle(builder);
-    this.notify(batch, bytes);
+    this.listeners.notify(batch, bytes, this.now());
     for (const run of builder.runs) this.evictIfFinished(run);
   }
 
@@ -321,30 +285,6 @@ export class RunHost {
     }
   }
 
-  private notify(committed: RunBatch, bytes: number): void {
-    if (this.listeners.length === 0 || committed.events.length === 0) return;
-    let snapshots: CommittedBatch['snapshots'] | null = null;
-    const batch: CommittedBatch = {
-      // The builder fills the cost fields of every step it writes.
-      events: committed.events as CommittedStep[],
-      results: committed.results,
-      bytes,
-      committedAt: this.now(),
-      // Measured only when a listener reads it (benchmarks); JSON length of each written snapshot.
-      get snapshots() {
-        snapshots ??= [...committed.newRuns, ...committed.states].map((s) => ({ runId: s.id, bytes: JSON.stringify(s.snapshot).length }));
-        return snapshots;
-      },
-    };
-    for (const listener of this.listeners) {
-      try {
-        listener(batch);
-      } catch (err) {
-        this.opts.logger.error({ err }, 'commit listener failed');
-      }
-    }
-  }
-
   private evictIfFinished(run: LiveRun): void {
     if (run.mailbox.length > 0 || run.inFlight) return;
     const snap = run.actor.getSnapshot();
@@ -358,13 +298,7 @@ export class RunHost {
     const existing = this.loading.get(runId);
     if (existing) return existing;
     const promise = (async () => {
-      const info = await runOwner(this.knex, runId);
-      if (!info || isTerminalRunStatus(info.status)) return null;
-      if (info.owner !== this.hostId) {
-        if (info.owner && info.ownerAlive) throw new PlatformError('RUN_BUSY', `run ${runId} is owned by run host ${info.owner}`, { owner: info.owner });
-        const claimed = await claimRuns(this.knex, this.hostId, this.opts.leaseMs ?? 30_000, [runId]);
-        if (claimed.length === 0) throw new PlatformError('RUN_BUSY', `run ${runId} could not be claimed by this host`);
-      }
+      if (!(await claimStoredRun(this.knex, this.hostId, this.opts.leaseMs ?? 30_000, runId))) return null;
       const [run] = await this.restore([runId]);
       return run ?? null;
     })().finally(() => this.loading.delete(runId));
@@ -372,40 +306,12 @@ export class RunHost {
     return promise;
   }
 
-  /** The answer for a submission to a run that is finished (or unknown). */
-  private async answerForFinished(runId: string, submission: Submission): Promise<Applied> {
-    const info = await runOwner(this.knex, runId);
-    if (!info) throw new PlatformError('NOT_FOUND', `workflow_run ${runId} was not found`, { kind: 'workflow_run', id: runId });
-    if (submission.expectedVersion !== undefined && submission.expectedVersion !== info.version) {
-      throw new PlatformError('VERSION_CONFLICT', `run ${runId} is at version ${info.version}, not ${submission.expectedVersion}`, {
-        currentVersion: info.version, expectedVersion: submission.expectedVersion, status: info.status,
-      });
-    }
-    if (submission.mustApply) {
-      throw new PlatformError('INVALID_STATE', `run ${runId} is ${info.status}: it does not accept ${submission.event.type}`, { status: info.status });
-    }
-    return { runId, version: info.version, status: info.status, state: info.status, duplicate: true };
-  }
-
   /** Restores runs (already owned by this host) from their snapshots and re-delivers what they wait on. */
   private async restore(ids: string[]): Promise<LiveRun[]> {
-    const [stored, seen, outbox] = await Promise.all([
-      loadRuns(this.knex, ids, this.hostId), loadEventIds(this.knex, ids), loadOutbox(this.knex, ids),
-    ]);
-    const restored: LiveRun[] = [];
-    const delivery: Delivery = { jobs: [], timers: [], aborts: [] };
-    for (const s of stored) {
-      if (this.runs.has(s.id)) continue;
-      const actor = this.runtime.restore(s.id, s.snapshot, s.plan);
-      const run = new LiveRun(s.id, s.tenantId, s.contextSnapshotId, s.plan, actor, s.version, s.eventSeq, seen.get(s.id) ?? new Set());
-      this.runs.set(run.id, run);
-      restored.push(run);
-      const again = redeliveryFor(run, this.runtime, outbox.filter((o) => o.runId === s.id), this.hostId);
-      delivery.jobs.push(...again.jobs);
-      delivery.timers.push(...again.timers);
-    }
+    const { runs, delivery } = await restoreRuns(this.knex, this.runtime, this.hostId, ids, (id) => this.runs.has(id));
+    for (const run of runs) this.runs.set(run.id, run);
     this.deliver(delivery, performance.now());
-    return restored;
+    return runs;
   }
 
   private async rehydrate(): Promise<number> {
@@ -416,22 +322,7 @@ export class RunHost {
   }
 
   /** The execution layer's way back in: results and timers become events of their runs. */
-  private readonly callbacks: ExecutionCallbacks = {
-    stageStarted: (job: StageJob, at: number) => {
-      this.submit(job.runId, {
-        event: { type: 'STAGE.STARTED', stageRunId: job.stageRunId, attempt: job.attempt }, eventId: `${job.key}:started`, actor: SYSTEM, at,
-      }).catch((err: unknown) => this.opts.logger.debug({ err, key: job.key }, 'stage start not recorded'));
-    },
-    stageFinished: async (o: StageOutcome) => {
-      const event = o.ok
-        ? { type: 'STAGE.RESULT' as const, stageRunId: o.stageRunId, attempt: o.attempt, ok: true as const, costUsd: o.costUsd, ...(o.summary ? { summary: o.summary } : {}) }
-        : { type: 'STAGE.RESULT' as const, stageRunId: o.stageRunId, attempt: o.attempt, ok: false as const, error: o.error ?? 'unknown error', retryable: o.retryable ?? true, costUsd: o.costUsd };
-      await this.submit(o.runId, { event, eventId: `${o.key}:result`, actor: SYSTEM, result: o });
-    },
-    timerFired: async (runId: string, timerId: string) => {
-      await this.submit(runId, { event: { type: 'TIMER.FIRED', timerId }, eventId: `timer:${timerId}`, actor: SYSTEM });
-    },
-  };
+  private readonly callbacks: ExecutionCallbacks;
 }
 
 export type { Pending };

@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import type { CommittedBatch, CommittedStep } from '../actors/run-host.js';
+import type { CommittedBatch, CommittedStep } from '../actors/commit-listeners.js';
 import type { StageOutcome } from '../contracts/execution.js';
 import type { Logger } from '../observability/logger.js';
 import { mapStep, runListEventOf, stepNeeds, type AttemptOutput, type StepDetails } from './event-mapper.js';

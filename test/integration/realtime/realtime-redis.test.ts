@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommittedBatch } from '../../../src/actors/run-host.js';
+import type { CommittedBatch } from '../../../src/actors/commit-listeners.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createRealtimeEmitter, type RealtimeEmitter } from '../../../src/realtime/redis-fanout.js';
 import { attachRealtime, type Realtime } from '../../../src/realtime/realtime.server.js';
