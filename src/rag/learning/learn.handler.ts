@@ -7,7 +7,7 @@ import type { IndexDocument, KnowledgeIndexer } from '../knowledge/knowledge-ind
 import { brandRulesDocument, planLearnings, runLabels, type LearningCandidate } from './learning-plan.js';
 import { resolveThreshold } from './learning-signals.js';
 import { deleteRunLearnings, setChunkCount, upsertLearnings } from './learning-store.js';
-import { loadRunLearningFacts, type RunLearningFacts } from './run-learning-facts.js';
+import { isBrandDeleted, loadRunLearningFacts, type RunLearningFacts } from './run-learning-facts.js';
 
 /** What the learn stage needs. */
 export interface LearnDeps {
@@ -57,8 +57,7 @@ export function learnHandler(deps: LearnDeps): StageHandler {
       }
       const policies = await loadKnowledgePolicies(deps.orm, input.tenantId, facts.brandId);
       const t = resolveThreshold(policies.brand?.minQualityScore, policies.tenant?.minQualityScore, deps.defaultMinQualityScore);
-      const contents = new Map<string, string>();
-      for (const a of facts.artifacts) contents.set(a.artifactId, (await deps.store.get(a.storageKey)).toString('utf8'));
+      const contents = new Map(await Promise.all(facts.artifacts.map(async (a) => [a.artifactId, (await deps.store.get(a.storageKey)).toString('utf8')] as const)));
       const candidates = planLearnings(facts, contents, t);
       const rows = await upsertLearnings(deps.orm, { tenantId: input.tenantId, brandId: facts.brandId, campaignId: facts.campaignId, taskId: facts.taskId, runId: input.runId }, t.threshold, candidates);
 
@@ -90,8 +89,7 @@ export function learnHandler(deps: LearnDeps): StageHandler {
       }
 
       // The brand may have been deleted while this stage ran: what it indexed must not outlive it.
-      const after = await loadRunLearningFacts(deps.orm, input.tenantId, input.runId);
-      if (after?.brandDeleted) {
+      if (await isBrandDeleted(deps.orm, input.tenantId, facts.brandId)) {
         await deps.indexer.deleteBySourceKeys(input.tenantId, [...keys, ...(rules ? [rules.sourceKey] : [])]);
         await deleteRunLearnings(deps.orm, input.tenantId, input.runId);
         return { output: { skipped: `brand ${facts.brandId} was deleted while the run was learning: what it indexed was removed`, indexed: 0, learnings: [] }, costUsd };

@@ -157,3 +157,11 @@ export async function loadRunLearningFacts(orm: Orm, tenantId: string, runId: st
     }] : [])),
   };
 }
+
+/** True when the brand was deleted (or is gone): what a run learned for it must not outlive it. */
+export async function isBrandDeleted(orm: Orm, tenantId: string, brandId: string): Promise<boolean> {
+  const [row] = await tenantEm(orm, tenantId).execute<Array<{ deleted: boolean }>>(
+    'select deleted_at is not null as deleted from brand where id = ? and tenant_id = ?', [brandId, tenantId],
+  );
+  return row?.deleted ?? true;
+}
