@@ -147,6 +147,31 @@ describe('the learn stage (learn.index) on an approved agency run', () => {
     expect((await chunksOf(s.current.db.orm, tenantId)).length).toBe(chunks.length);
   });
 
+  it('removes what it indexed when the brand is deleted while the run is learning', async () => {
+    const p = s.current.platform;
+    const { id: tenantId, key } = await p.tenant();
+    const { seed, runId } = await approvedRun(s.current, key, SOCIAL_POST_NO_LEARNING.name);
+    await waitForRun(p, key, runId, (r) => r.status === 'completed', 30_000);
+
+    // The brand is deleted (deleted_at set) after the first document was indexed.
+    let calls = 0;
+    const deletingMidway: Pick<KnowledgeIndexer, 'index' | 'deleteBySourceKeys'> = {
+      index: async (doc, signal) => {
+        const res = await s.current.indexer.index(doc, signal);
+        if (++calls === 1) await s.current.db.orm.em.fork().getConnection().execute('update brand set deleted_at = now() where id = ?', [seed.brandId]);
+        return res;
+      },
+      deleteBySourceKeys: (t, k) => s.current.indexer.deleteBySourceKeys(t, k),
+    };
+    const handler = learnHandler({ orm: s.current.db.orm, store: s.current.artifacts, indexer: deletingMidway, defaultMinQualityScore: 0.7 });
+    const res = await handler.run(learnInput(tenantId, runId));
+    expect(calls).toBeGreaterThan(1);
+    expect(res.output).toMatchObject({ skipped: expect.stringMatching(/was deleted while the run was learning/), indexed: 0, learnings: [] });
+    expect(await learnings(s.current.db.orm, runId)).toEqual([]);
+    expect(await chunksOf(s.current.db.orm, tenantId)).toEqual([]);
+    expect(await vectorIds(s.current, tenantId, seed.brandId)).toEqual([]);
+  });
+
   it('does not index a low-score output: a draft a person approved over failed gates stays out of retrieval', async () => {
     const p = s.current.platform;
     const { id: tenantId, key } = await p.tenant();
