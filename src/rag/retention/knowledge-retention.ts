@@ -89,9 +89,12 @@ export async function applyRetention(orm: Orm, purger: KnowledgePurger, tenantId
 /** The tenants retention has work for: a retention set at some level, or knowledge left by a deleted brand. */
 export async function tenantsWithRetentionWork(orm: Orm): Promise<string[]> {
   const rows = await orm.em.fork().execute<Array<{ tenant_id: string }>>(
-    `select distinct tenant_id from knowledge_policy where retention_days is not null
+    // From the (few) deleted brands to their chunks by the (tenant_id, brand_id, …) index, not a scan of every chunk.
+    `select tenant_id from knowledge_policy where retention_days is not null
      union
-     select distinct k.tenant_id from knowledge_chunk k join brand b on b.id = k.brand_id where b.deleted_at is not null`,
+     select b.tenant_id from brand b
+      where b.deleted_at is not null
+        and exists (select 1 from knowledge_chunk k where k.tenant_id = b.tenant_id and k.brand_id = b.id)`,
   );
   return rows.map((r) => r.tenant_id);
 }

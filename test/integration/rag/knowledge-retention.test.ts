@@ -3,6 +3,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 import type { Orm } from '../../../src/persistence/orm.js';
 import { deleteBrand } from '../../../src/persistence/repositories/brand.repository.js';
 import { createScope } from '../../../src/persistence/scope.js';
+import { tenantsWithRetentionWork } from '../../../src/rag/retention/knowledge-retention.js';
 import { RetentionSweep } from '../../../src/rag/retention/retention-sweep.js';
 import { issueRoleKey, seedAgencyTask, type AgencySeed } from '../../helpers/agency-seed.js';
 import { LEARNING_SOCIAL_POST, useLearningStack, type LearningStack } from '../../helpers/learning-stack.js';
@@ -186,6 +187,14 @@ describe('retention', () => {
     const again = (await sweep.sweep(new Date(Date.now() + 8 * DAY))).find((r) => r.tenantId === tenantId);
     expect(again?.totals ?? { chunks: 0, vectors: 0, learnings: 0 }).toEqual({ chunks: 0, vectors: 0, learnings: 0 });
     await sweep.stop();
+  });
+
+  it('finds a tenant without any retention policy when a deleted brand left knowledge behind, and not before', async () => {
+    const { id: tenantId, key } = await s.current.platform.tenant();
+    const brand = await learnedBrand(key);
+    expect(await tenantsWithRetentionWork(s.current.db.orm)).not.toContain(tenantId);
+    await deleteBrand(createScope(s.current.db.orm, tenantId, { type: 'system', id: null, role: 'admin' }), brand.brandId, 1);
+    expect(await tenantsWithRetentionWork(s.current.db.orm)).toContain(tenantId);
   });
 
   it('runs on an unref\'d timer that stop() cancels', async () => {
