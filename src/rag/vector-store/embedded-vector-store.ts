@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import { endianness } from 'node:os';
 import path from 'node:path';
-import { Partition, readHeader, type VectorStoreWarning } from './embedded/partition.js';
+import { Partition, type VectorStoreWarning } from './embedded/partition.js';
 import { LOG_EXT, partitionPath, tenantDir, unsegment } from './embedded/partition-paths.js';
 import { normalised, validateQuery, validateRecord } from './embedded/validation.js';
 import type { StoredMetadata } from './embedded/vlog-codec.js';
+import { readHeader } from './embedded/vlog-file.js';
 import type { VectorHit, VectorQuery, VectorRecord, VectorStore, VectorStoreStats } from './vector-store.port.js';
 
 export type { VectorStoreWarning } from './embedded/partition.js';

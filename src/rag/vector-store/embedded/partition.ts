@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs, type Stats } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { FileLock } from './file-lock.js';
 import { PartitionIndex } from './partition-index.js';
@@ -7,6 +7,7 @@ import {
   decodePayload, encodeDeletes, encodeHeader, encodeUpserts, frame, KIND_DELETE, KIND_HEADER, KIND_UPSERT, readFrame,
   type StoredMetadata, type VlogHeader,
 } from './vlog-codec.js';
+import { fsyncDir, readHeader, statOrNull, writeAll } from './vlog-file.js';
 
 /** Reports recoveries (a torn tail truncated) and maintenance (a compaction). */
 export type VectorStoreWarning = (event: { event: 'torn_tail_truncated' | 'compacted'; file: string; detail: string }) => void;
@@ -295,52 +296,5 @@ export class Partition {
     if (this.validEnd === 0) return true;
     const h = await readHeader(this.file, this.dimension);
     return h !== null && h.generation === this.generation;
-  }
-}
-
-/** The header of a partition file, or null when missing or unreadable. */
-export async function readHeader(file: string, dimension: number): Promise<VlogHeader | null> {
-  const fh = await fs.open(file, 'r').catch(() => null);
-  if (!fh) return null;
-  try {
-    const head = Buffer.alloc(8);
-    if ((await fh.read(head, 0, 8, 0)).bytesRead < 8) return null;
-    const len = head.readUInt32LE(0);
-    if (len === 0 || len > 1 << 20) return null;
-    const buf = Buffer.alloc(8 + len);
-    if ((await fh.read(buf, 0, buf.length, 0)).bytesRead < buf.length) return null;
-    const f = readFrame(buf, 0);
-    if (typeof f === 'string') return null;
-    const decoded = decodePayload(f.payload, dimension);
-    return decoded.kind === KIND_HEADER ? decoded.header : null;
-  } finally {
-    await fh.close();
-  }
-}
-
-async function statOrNull(file: string): Promise<Stats | null> {
-  try {
-    return await fs.stat(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}
-
-/**
- * Writes all of `bytes`: one write call in practice; a short write (disk full…) continues, and a
- * crash in between leaves a torn tail frame that the next writer truncates.
- */
-async function writeAll(fh: fs.FileHandle, bytes: Buffer): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += (await fh.write(bytes, written, bytes.length - written)).bytesWritten;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
