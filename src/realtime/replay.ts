@@ -1,7 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { RealtimeEvent } from '../contracts/realtime.js';
-import { CostTracker, mapStep, stepNeeds, type TimelineStep } from './event-mapper.js';
-import { attemptOutputs, tokensThrough } from './step-lookups.js';
+import { CostTracker, mapStep, type TimelineStep } from './event-mapper.js';
+import { stepDetails, type StepFacts } from './step-lookups.js';
 
 /** The steps a subscriber missed, as events, and the last step of the run's timeline. */
 export interface Replay {
@@ -38,7 +38,7 @@ export async function replayRun(knex: Knex, tenantId: string, runId: string, aft
   if (rows.length === 0) return null;
   const lastSeq = rows[rows.length - 1]?.seq ?? 0;
   const costs = new CostTracker();
-  const missed: Array<{ step: TimelineStep; at: number; cost: { before: number; after: number } }> = [];
+  const missed: StepFacts[] = [];
   for (const r of rows) {
     const step: TimelineStep = {
       runId, tenantId: r.tenant_id, seq: r.seq, type: r.type, payload: r.payload ?? {}, fromState: r.from_state, toState: r.to_state,
@@ -48,18 +48,6 @@ export async function replayRun(knex: Knex, tenantId: string, runId: string, aft
     if (r.seq > afterSeq) missed.push({ step, at: new Date(r.created_at).getTime(), cost });
   }
   if (missed.length === 0) return { events: [], lastSeq };
-
-  const keys = missed.flatMap(({ step }) => Object.values(stepNeeds(step)).filter((k): k is string => k !== null));
-  const changed = missed.filter((m) => m.cost.after !== m.cost.before).map((m) => m.step.seq);
-  const [outputs, tokens] = await Promise.all([attemptOutputs(knex, keys), tokensThrough(knex, runId, changed)]);
-  const events = missed.flatMap(({ step, at, cost }) => {
-    const needs = stepNeeds(step);
-    return mapStep(step, {
-      at,
-      cost: cost.after !== cost.before ? { costUsd: cost.after, tokens: tokens.get(step.seq) ?? 0 } : null,
-      review: needs.review ? (outputs.get(needs.review) ?? null) : null,
-      consolidation: needs.consolidation ? (outputs.get(needs.consolidation) ?? null) : null,
-    });
-  });
-  return { events, lastSeq };
+  const detailed = await stepDetails(knex, runId, missed);
+  return { events: detailed.flatMap(({ step, details }) => mapStep(step, details)), lastSeq };
 }

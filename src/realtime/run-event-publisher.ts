@@ -2,9 +2,9 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { CommittedBatch, CommittedStep } from '../actors/commit-listeners.js';
 import type { StageOutcome } from '../contracts/execution.js';
 import type { Logger } from '../observability/logger.js';
-import { mapStep, runListEventOf, stepNeeds, type AttemptOutput, type StepDetails } from './event-mapper.js';
+import { mapStep, runListEventOf } from './event-mapper.js';
 import { runListRoom, runRoom } from './rooms.js';
-import { attemptOutputs, tokensThrough } from './step-lookups.js';
+import { knownDetails, stepDetails, type DetailedStep, type KnownOutputs } from './step-lookups.js';
 
 /**
  * Where events go: a Socket.IO server (its rooms, local or shared through the Redis adapter) or a
@@ -14,6 +14,12 @@ import { attemptOutputs, tokensThrough } from './step-lookups.js';
 export interface RealtimeTarget {
   emit(room: string, event: string, payload: unknown): void;
   hasListeners(room: string): boolean;
+}
+
+/** A run's steps in a batch, and whether its room has listeners (else only its tenant's run list has). */
+interface RunSteps {
+  steps: CommittedStep[];
+  watched: boolean;
 }
 
 /** What the publisher needs. */
@@ -29,10 +35,11 @@ export interface RunEventPublisherOptions {
  * of {@link mapStep} in its run's room and, when the run's status changed, a `runs.changed` in its
  * tenant's run-list room. Called after the commit, in commit order.
  *
- * Cheap on the hot path: a step whose events need nothing but the batch is emitted synchronously.
- * A step that needs the database (the token count of a changed cost, or an attempt output the batch
- * does not carry) is emitted after its lookup; later steps of the same run wait for it, so every
- * run's events stay in order.
+ * Cheap on the hot path: runs nobody watches or lists are skipped after their room checks, and a
+ * run's steps whose events need nothing but the batch are emitted synchronously. When some need the
+ * database (the token count of a changed cost, or an attempt output the batch does not carry), the
+ * run's steps are emitted after one lookup for all of them ({@link stepDetails}); the run's later
+ * batches wait for it, so every run's events stay in order.
  */
 export class RunEventPublisher {
   private readonly chains = new Map<string, Promise<void>>();
@@ -41,36 +48,26 @@ export class RunEventPublisher {
 
   /** Publishes a committed batch (synchronous unless a step needs a lookup). */
   publish(batch: CommittedBatch): void {
-    const byRun = new Map<string, CommittedStep[]>();
-    for (const step of batch.events) {
-      const list = byRun.get(step.runId);
-      if (list) list.push(step);
-      else byRun.set(step.runId, [step]);
-    }
+    const runs = this.receivedRuns(batch);
+    if (runs.size === 0) return;
     let outcomes: Map<string, StageOutcome> | null = null;
-    const outcome = (key: string) => {
+    const known: KnownOutputs = (key) => {
       outcomes ??= new Map(batch.results.map((r) => [r.key, r]));
-      return outcomes.get(key);
+      const o = outcomes.get(key);
+      return o ? { output: o.output, artifacts: o.artifacts } : null;
     };
-    for (const [runId, steps] of byRun) {
-      const tenantId = steps[0]?.tenantId ?? '';
-      const watched = this.opts.target.hasListeners(runRoom(tenantId, runId));
-      const listed = this.opts.target.hasListeners(runListRoom(tenantId));
-      if (!watched && !listed) continue;
-      const prepared = steps.map((step) => this.prepare(step, batch.committedAt, watched ? outcome : () => undefined));
-      const pending = watched && prepared.some((p) => p.lookups.length > 0);
+    for (const [runId, { steps, watched }] of runs) {
+      const facts = steps.map((step) => ({ step, at: batch.committedAt, cost: { before: step.costBefore, after: step.costUsd } }));
       const previous = this.chains.get(runId);
-      if (!pending && !previous) {
-        for (const p of prepared) this.emit(p.step, p.details, watched);
+      // Only a watched run's events need more than the batch; the run list needs only the steps.
+      const detailed = watched ? knownDetails(facts, known) : facts.map(({ step, at }) => ({ step, details: { at, cost: null, review: null, consolidation: null } }));
+      if (detailed && !previous) {
+        this.emit(detailed, watched);
         continue;
       }
+      const warn = (err: unknown) => this.opts.logger.warn({ err, runId }, 'a realtime lookup failed; the steps are published without the events that needed it');
       const next = (previous ?? Promise.resolve())
-        .then(async () => {
-          for (const p of prepared) {
-            await this.complete(p);
-            this.emit(p.step, p.details, watched);
-          }
-        })
+        .then(async () => this.emit(detailed ?? (await stepDetails(this.opts.knex(), runId, facts, known, warn)), watched))
         .catch((err: unknown) => this.opts.logger.error({ err, runId }, 'publishing run events failed'))
         .finally(() => {
           if (this.chains.get(runId) === next) this.chains.delete(runId);
@@ -84,54 +81,40 @@ export class RunEventPublisher {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 
-  private prepare(step: CommittedStep, at: number, outcome: (key: string) => StageOutcome | undefined) {
-    const needs = stepNeeds(step);
-    const known = (key: string | null): AttemptOutput | null => {
-      const o = key ? outcome(key) : undefined;
-      return o ? { output: o.output, artifacts: o.artifacts } : null;
-    };
-    const changed = step.costUsd !== step.costBefore;
-    const details: StepDetails = { at, cost: changed ? { costUsd: step.costUsd, tokens: 0 } : null, review: known(needs.review), consolidation: known(needs.consolidation) };
-    const lookups: Array<'tokens' | 'review' | 'consolidation'> = [];
-    if (changed) lookups.push('tokens');
-    if (needs.review && !details.review) lookups.push('review');
-    if (needs.consolidation && !details.consolidation) lookups.push('consolidation');
-    return { step, details, needs, lookups };
-  }
-
-  /** Fills in what a step's events need from the database; a failed lookup leaves that event out. */
-  private async complete(p: ReturnType<RunEventPublisher['prepare']>): Promise<void> {
-    if (p.lookups.length === 0) return;
-    const knex = this.opts.knex();
-    const warn = (err: unknown) => this.opts.logger.warn({ err, runId: p.step.runId, seq: p.step.seq }, 'a realtime lookup failed; the step is published without the event that needed it');
-    if (p.lookups.includes('tokens') && p.details.cost) {
-      try {
-        const tokens = await tokensThrough(knex, p.step.runId, [p.step.seq]);
-        p.details.cost = { ...p.details.cost, tokens: tokens.get(p.step.seq) ?? 0 };
-      } catch (err) {
-        p.details.cost = null;
-        warn(err);
-      }
-    }
-    const keys = [p.lookups.includes('review') ? p.needs.review : null, p.lookups.includes('consolidation') ? p.needs.consolidation : null]
-      .filter((k): k is string => k !== null);
-    if (keys.length === 0) return;
-    try {
-      const found = await attemptOutputs(knex, keys);
-      if (p.needs.review && !p.details.review) p.details.review = found.get(p.needs.review) ?? null;
-      if (p.needs.consolidation && !p.details.consolidation) p.details.consolidation = found.get(p.needs.consolidation) ?? null;
-    } catch (err) {
-      warn(err);
-    }
-  }
-
-  private emit(step: CommittedStep, details: StepDetails, watched: boolean): void {
+  /**
+   * The batch's steps of the runs someone watches (their room) or lists (their tenant's run list),
+   * grouped by run; a run nobody receives costs its room checks and nothing else.
+   */
+  private receivedRuns(batch: CommittedBatch): Map<string, RunSteps> {
     const { target } = this.opts;
-    if (watched) {
-      const room = runRoom(step.tenantId, step.runId);
-      for (const event of mapStep(step, details)) target.emit(room, event.type, event);
+    const runs = new Map<string, RunSteps>();
+    const ignored = new Set<string>();
+    const listed = new Map<string, boolean>();
+    for (const step of batch.events) {
+      const run = runs.get(step.runId);
+      if (run) {
+        run.steps.push(step);
+        continue;
+      }
+      if (ignored.has(step.runId)) continue;
+      let list = listed.get(step.tenantId);
+      if (list === undefined) listed.set(step.tenantId, (list = target.hasListeners(runListRoom(step.tenantId))));
+      const watched = target.hasListeners(runRoom(step.tenantId, step.runId));
+      if (watched || list) runs.set(step.runId, { steps: [step], watched });
+      else ignored.add(step.runId);
     }
-    const listed = runListEventOf(step, details.at);
-    if (listed) target.emit(runListRoom(step.tenantId), listed.type, listed);
+    return runs;
+  }
+
+  private emit(steps: ReadonlyArray<DetailedStep<CommittedStep>>, watched: boolean): void {
+    const { target } = this.opts;
+    for (const { step, details } of steps) {
+      if (watched) {
+        const room = runRoom(step.tenantId, step.runId);
+        for (const event of mapStep(step, details)) target.emit(room, event.type, event);
+      }
+      const listed = runListEventOf(step, details.at);
+      if (listed) target.emit(runListRoom(step.tenantId), listed.type, listed);
+    }
   }
 }
