@@ -65,9 +65,8 @@ const ROLES_WITH_COPY = new Set<AgentRole>(['copywriter', 'editor']);
 /** Roles that retrieve the brand's knowledge base (`rag.retrieve`) before writing. */
 const ROLES_WITH_KNOWLEDGE = new Set<AgentRole>(['researcher', 'copywriter']);
 
-interface RetrievedPassage {
-  marker: string; chunkId: string; text: string; source: string; sourceKey: string; sourceVersion: number; runId: string | null; score: number;
-}
+/** A `rag.retrieve` result as the agent reads it: what it cites, and the text. */
+type RetrievedPassage = Citation & { text: string };
 
 /** A passage as the prompt shows it: marker, where it comes from, text. */
 function knowledgeLine(p: RetrievedPassage): string {
