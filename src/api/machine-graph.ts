@@ -1,4 +1,5 @@
 import type { AnyStateMachine, StateNode } from 'xstate';
+import { stateString } from '../actors/machine-runtime.js';
 import type { MachineEdge, MachineGraph, MachineName, MachineNode, RunMachineView } from '../contracts/http/machines.js';
 import type { RunStatus } from '../domain/run.js';
 import { stageRunMachine } from '../machines/stage-run.machine.js';
@@ -76,13 +77,6 @@ export function activeNodes(name: MachineName, value: unknown): string[] {
   return out;
 }
 
-/** `{running: 'executing'}` → `running.executing`. */
-function stateOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (!value || typeof value !== 'object') return '';
-  return Object.entries(value as Record<string, unknown>).map(([k, v]) => (v && (typeof v === 'string' || typeof v === 'object') ? `${k}.${stateOf(v)}` : k)).join(',');
-}
-
 /** A run's position in the workflow-run graph, from its persisted snapshot. */
 export function runMachineView(run: { id: string; status: RunStatus; version: number; snapshot: Record<string, unknown> | null }): RunMachineView {
   const snapshot = run.snapshot ?? {};
@@ -91,7 +85,7 @@ export function runMachineView(run: { id: string; status: RunStatus; version: nu
     const snap = child?.snapshot;
     if (!snap) return [];
     return [{
-      stageRunId, stageId: typeof snap.context?.stageId === 'string' ? snap.context.stageId : '', state: stateOf(snap.value), active: activeNodes('stage-run', snap.value),
+      stageRunId, stageId: typeof snap.context?.stageId === 'string' ? snap.context.stageId : '', state: stateString(snap.value), active: activeNodes('stage-run', snap.value),
     }];
   });
   return {
