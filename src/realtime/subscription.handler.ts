@@ -16,10 +16,11 @@ type Ack<T> = (answer: T) => void;
 const refused = (code: SubscribeErrorCode, message: string) => ({ ok: false as const, error: { code, message } });
 
 /** The first problem of a refused payload, as a sentence. */
-function problem(error: z.ZodError, what: string): string {
+function problem(error: z.ZodError, what: 'subscribe' | 'unsubscribe'): string {
   const issue = error.issues[0];
   const path = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-  return `${what} must be {runId, lastSeq?} or {runs: true}${issue ? ` (${path}${issue.message})` : ''}`;
+  const shape = what === 'subscribe' ? '{runId, lastSeq?}' : '{runId}';
+  return `${what} must be ${shape} or {runs: true}${issue ? ` (${path}${issue.message})` : ''}`;
 }
 
 /**
@@ -79,7 +80,7 @@ export function handleSubscriptions(socket: Socket, deps: { knex: () => Knex; lo
 
   const unsubscribe = async (payload: unknown, reply: Ack<UnsubscribeAck>) => {
     const parsed = UnsubscribeRequest.safeParse(payload);
-    if (!parsed.success) return reply(refused('VALIDATION', problem(parsed.error, 'unsubscribe').replace(', lastSeq?', '')));
+    if (!parsed.success) return reply(refused('VALIDATION', problem(parsed.error, 'unsubscribe')));
     const req = parsed.data;
     await socket.leave('runs' in req ? runListRoom(auth.tenantId) : runRoom(auth.tenantId, req.runId));
     return reply({ ok: true });
@@ -87,18 +88,15 @@ export function handleSubscriptions(socket: Socket, deps: { knex: () => Knex; lo
 
   // The ack is optional for the client; without one the answer is dropped.
   const ackOf = <T>(ack: unknown): Ack<T> => (typeof ack === 'function' ? (ack as Ack<T>) : () => {});
-  socket.on('subscribe', (payload: unknown, ack?: unknown) => {
-    const reply = ackOf<SubscribeAck>(ack);
-    subscribe(payload, reply).catch((err: unknown) => {
-      deps.logger.error({ err }, 'realtime subscribe failed');
-      reply(refused('UNAVAILABLE', 'the subscription failed; try again'));
+  const on = <T>(event: 'subscribe' | 'unsubscribe', handle: (payload: unknown, reply: Ack<T>) => Promise<void>, failed: string) => {
+    socket.on(event, (payload: unknown, ack?: unknown) => {
+      const reply = ackOf<T | ReturnType<typeof refused>>(ack);
+      handle(payload, reply).catch((err: unknown) => {
+        deps.logger.error({ err }, `realtime ${event} failed`);
+        reply(refused('UNAVAILABLE', `the ${failed} failed; try again`));
+      });
     });
-  });
-  socket.on('unsubscribe', (payload: unknown, ack?: unknown) => {
-    const reply = ackOf<UnsubscribeAck>(ack);
-    unsubscribe(payload, reply).catch((err: unknown) => {
-      deps.logger.error({ err }, 'realtime unsubscribe failed');
-      reply(refused('UNAVAILABLE', 'the unsubscription failed; try again'));
-    });
-  });
+  };
+  on<SubscribeAck>('subscribe', subscribe, 'subscription');
+  on<UnsubscribeAck>('unsubscribe', unsubscribe, 'unsubscription');
 }
