@@ -61,8 +61,7 @@ export class CommitListeners {
     if (this.listeners.length === 0 || committed.events.length === 0) return;
     let snapshots: CommittedBatch['snapshots'] | null = null;
     const batch: CommittedBatch = {
-      // The builder fills the cost fields of every step it writes.
-      events: committed.events as CommittedStep[],
+      events: committed.events,
       results: committed.results,
       bytes,
       committedAt,

@@ -49,7 +49,7 @@ export interface StepNeeds {
 
 const SUCCEEDED = 'succeeded';
 /** StageRun states after which the stage's cost is added to its run's. */
-export const FINISHED_STAGE_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed']);
+const FINISHED_STAGE_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed']);
 
 /** The review and consolidation attempts that succeeded in a step, if any. */
 export function stepNeeds(step: TimelineStep): StepNeeds {
@@ -62,7 +62,7 @@ export function stepNeeds(step: TimelineStep): StepNeeds {
 }
 
 /** The top-level run status of a state string (`running.reviewing` → `running`). */
-export const statusOfState = (state: string): string => state.split('.')[0] ?? state;
+const statusOfState = (state: string): string => state.split('.')[0] ?? state;
 
 /**
  * The events of one step, in order: its StageRun transitions, then `gate.result` (a review

@@ -68,8 +68,8 @@ export interface RunEventRow {
   version: number;
   at: number;
   /** The run's accumulated cost before and after the step: for commit listeners, not written to the row. */
-  costBefore?: number;
-  costUsd?: number;
+  costBefore: number;
+  costUsd: number;
 }
 
 /** A finished StageRun (live ones are in the run's snapshot, pending ones in its plan). */
