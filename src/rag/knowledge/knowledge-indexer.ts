@@ -180,7 +180,8 @@ export class KnowledgeIndexer {
       if (!old) fresh.push(i);
       else if (!sameRow(old, row)) changed.push(i);
     });
-    const stale = existing.filter((r) => r.chunk_index >= chunks.length).map((r) => r.id);
+    const staleRows = existing.filter((r) => r.chunk_index >= chunks.length);
+    const stale = staleRows.map((r) => r.id);
     const chunkIds = rows.map((r) => r.id);
     if (fresh.length === 0 && changed.length === 0 && stale.length === 0) return { chunkIds, created: 0, costUsd: 0 };
 
@@ -233,7 +234,10 @@ export class KnowledgeIndexer {
         ]);
       }
     });
-    if (stale.length > 0) await this.opts.store.deleteByIds(doc.tenantId, stale);
+    // Vectors live in their brand's partition: the stale ones where their rows said, and a chunk that
+    // moved to another brand (re-upserted above under the new one) leaves its old brand too.
+    const oldVectors = [...staleRows, ...changed.map((i) => byIndex.get((rows[i] as ChunkRow).chunk_index) as ExistingRow).filter((r) => r.brand_id !== doc.brandId)];
+    for (const [brandId, ids] of groupIdsByBrand(oldVectors)) await this.opts.store.deleteByIds(doc.tenantId, ids, brandId);
     this.opts.logger?.debug({ tenantId: doc.tenantId, sourceKey: doc.sourceKey, chunks: rows.length, created, updated: changed.length, removed: stale.length, costUsd }, 'knowledge indexed');
     return { chunkIds, created, costUsd };
   }
@@ -241,9 +245,10 @@ export class KnowledgeIndexer {
   /** Deletes every chunk of these sources (rows, then vectors). */
   async deleteBySourceKeys(tenantId: string, keys: string[]): Promise<DeleteResult> {
     if (keys.length === 0) return { chunks: 0, vectors: 0 };
-    const ids = await deleteChunkRows(this.opts.orm, tenantId, { sourceKeys: keys });
-    const vectors = ids.length > 0 ? await this.opts.store.deleteByIds(tenantId, ids) : 0;
-    return { chunks: ids.length, vectors };
+    const deleted = await deleteChunkRows(this.opts.orm, tenantId, { sourceKeys: keys });
+    let vectors = 0;
+    for (const [brandId, ids] of groupIdsByBrand(deleted)) vectors += await this.opts.store.deleteByIds(tenantId, ids, brandId);
+    return { chunks: deleted.length, vectors };
   }
 
   /** Deletes every chunk of a brand (rows, then every vector of the brand, orphans included). */
@@ -264,6 +269,12 @@ export class KnowledgeIndexer {
   stats(tenantId: string, brandId?: string): Promise<KnowledgeStats> {
     return knowledgeStats(tenantEm(this.opts.orm, tenantId), tenantId, brandId);
   }
+}
+
+function groupIdsByBrand(rows: Array<{ id: string; brand_id: string }>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.brand_id, [...(out.get(r.brand_id) ?? []), r.id]);
+  return out;
 }
 
 function toIso(d: Date | string): string {

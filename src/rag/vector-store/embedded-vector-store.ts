@@ -107,12 +107,15 @@ export class EmbeddedVectorStore implements VectorStore {
     }));
   }
 
-  async deleteByIds(tenantId: string, ids: string[]): Promise<number> {
+  async deleteByIds(tenantId: string, ids: string[], brandId?: string): Promise<number> {
     this.assertOpen();
     requireId(tenantId, 'tenantId');
+    if (brandId !== undefined) requireId(brandId, 'brandId');
     if (ids.length === 0) return 0;
+    // Without a brand every partition of the tenant is loaded and locked: callers that know the brand pass it.
+    const brands = brandId !== undefined ? [brandId] : await this.brandsOf(tenantId);
     let removed = 0;
-    for (const brandId of await this.brandsOf(tenantId)) removed += await this.partition(tenantId, brandId).delete(ids);
+    for (const b of brands) removed += await this.partition(tenantId, b).delete(ids);
     return removed;
   }
 

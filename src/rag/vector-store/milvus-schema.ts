@@ -112,9 +112,10 @@ export function searchExpr(tenantId: string, brandId: string, filter: VectorFilt
   return parts.join(' && ');
 }
 
-/** `tenant_id == "t" && id in [...]`. */
-export function idsExpr(tenantId: string, ids: readonly string[]): string {
-  return `${tenantExpr(tenantId)} && ${inList(F.id, 'ids[]', ids)}`;
+/** `tenant_id == "t" [&& brand_id == "b"] && id in [...]`. */
+export function idsExpr(tenantId: string, ids: readonly string[], brandId?: string): string {
+  const scope = brandId === undefined ? tenantExpr(tenantId) : brandExpr(tenantId, brandId);
+  return `${scope} && ${inList(F.id, 'ids[]', ids)}`;
 }
 
 /** Retention: the tenant's (optionally one brand's) vectors created before `before`. */

@@ -216,12 +216,13 @@ export class MilvusVectorStore implements VectorStore {
     return isolated.slice(0, k);
   }
 
-  async deleteByIds(tenantId: string, ids: string[]): Promise<number> {
+  async deleteByIds(tenantId: string, ids: string[], brandId?: string): Promise<number> {
     if (ids.length === 0) {
       checkIdentifier('tenantId', tenantId);
+      if (brandId !== undefined) checkIdentifier('brandId', brandId);
       return 0;
     }
-    return this.deleteWhere('deleteByIds', idsExpr(tenantId, [...new Set(ids)]));
+    return this.deleteWhere('deleteByIds', idsExpr(tenantId, [...new Set(ids)], brandId));
   }
 
   async deleteBrand(tenantId: string, brandId: string): Promise<number> {

@@ -101,8 +101,11 @@ export interface VectorStore {
   upsert(records: VectorRecord[]): Promise<void>;
   /** Top-k by boosted score, highest first, ties by id; filters applied before ranking. */
   search(query: VectorQuery): Promise<VectorHit[]>;
-  /** Deletes by ids within a tenant; returns how many were removed. */
-  deleteByIds(tenantId: string, ids: string[]): Promise<number>;
+  /**
+   * Deletes by ids within a tenant, or only within one of its brands when `brandId` is given (the
+   * caller knows where the vectors are: nothing else of the tenant is visited); returns how many were removed.
+   */
+  deleteByIds(tenantId: string, ids: string[], brandId?: string): Promise<number>;
   /** Deletes every vector of a brand (brand deletion). */
   deleteBrand(tenantId: string, brandId: string): Promise<number>;
   /** Deletes every vector of a tenant created before a time (retention), optionally one brand. */

@@ -1,9 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../../src/domain/ids.js';
 import { createTenant } from '../../../src/persistence/repositories/tenant.repository.js';
 import { LocalEmbedder } from '../../../src/rag/embeddings/local-embedder.js';
 import { chunkId } from '../../../src/rag/knowledge/chunk-id.js';
 import { KnowledgeIndexer, type IndexDocument } from '../../../src/rag/knowledge/knowledge-indexer.js';
+import { EmbeddedVectorStore } from '../../../src/rag/vector-store/embedded-vector-store.js';
 import { MemoryVectorStore } from '../../helpers/memory-vector-store.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-db.js';
 
@@ -108,6 +112,37 @@ describe('KnowledgeIndexer.index', () => {
     expect(stored.every((r) => r.quality_score === 0.8)).toBe(true);
     expect([...store.records.keys()].sort()).toEqual([...second.chunkIds].sort());
     expect([...store.records.values()].every((r) => r.metadata.qualityScore === 0.8)).toBe(true);
+  });
+
+  it('removes stale and moved vectors from the brand partition they live in, and visits no other brand', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vmp-indexer-'));
+    const embedded = new EmbeddedVectorStore({ dir, dimension: embedder.dimension });
+    const deletions: Array<[string, number, string | undefined]> = [];
+    const deleteByIds = embedded.deleteByIds.bind(embedded);
+    embedded.deleteByIds = (tenantId, ids, brandId) => {
+      deletions.push([tenantId, ids.length, brandId]);
+      return deleteByIds(tenantId, ids, brandId);
+    };
+    const own = new KnowledgeIndexer({ orm: db.orm, embedder, store: embedded, chunking: { maxChars: 200, overlapChars: 20 } });
+    const probe = new Float32Array(embedder.dimension).fill(1);
+    const idsIn = async (brandId: string) => (await embedded.search({ tenantId: tenantA, brandId, vector: probe, k: 1000 })).map((h) => h.id).sort();
+    try {
+      const first = await own.index(doc());
+      await own.index(doc({ brandId: brand2, sourceKey: 'artifact:two:v1' }));
+      const brand2Ids = await idsIn(brand2);
+
+      const shorter = await own.index(doc({ text: LONG.split('\n\n').slice(0, 4).join('\n\n') }));
+      expect(deletions).toEqual([[tenantA, first.chunkIds.length - shorter.chunkIds.length, brand1]]);
+      expect(await idsIn(brand1)).toEqual([...shorter.chunkIds].sort());
+
+      // The same source indexed under another brand: its vectors leave the first brand's partition.
+      await own.index(doc({ brandId: brand2, text: LONG.split('\n\n').slice(0, 4).join('\n\n') }));
+      expect(await idsIn(brand1)).toEqual([]);
+      expect(await idsIn(brand2)).toEqual([...brand2Ids, ...shorter.chunkIds].sort());
+    } finally {
+      await embedded.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('the same source key in two tenants gives two sets of ids', async () => {
