@@ -4,6 +4,7 @@ import type { Orm } from '../../persistence/orm.js';
 import { loadKnowledgePolicies } from '../../persistence/repositories/knowledge-policy.repository.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import type { IndexDocument, KnowledgeIndexer } from '../knowledge/knowledge-indexer.js';
+import { indexedBrandRulesVersions } from './brand-rules-versions.js';
 import { brandRulesDocument, planLearnings, runLabels, type LearningCandidate } from './learning-plan.js';
 import { resolveThreshold } from './learning-signals.js';
 import { deleteRunLearnings, setChunkCount, upsertLearnings } from './learning-store.js';
@@ -78,14 +79,22 @@ export function learnHandler(deps: LearnDeps): StageHandler {
         learnings.push({ kind: c.kind, sourceKey: c.sourceKey, qualityScore: row.qualityScore, indexed: row.indexed, negative: row.negative, reason: row.reason, chunks, created: row.created });
       }
       const rules = brandRulesDocument(facts);
-      let brandRules: { sourceKey: string; chunks: number; created: number } | null = null;
+      let brandRules: { sourceKey: string; chunks: number; created: number; superseded: string[]; supersededBy: number | null } | null = null;
       if (rules) {
-        const res = await deps.indexer.index({
-          tenantId: input.tenantId, brandId: facts.brandId, campaignId: null, taskType: null, stage: null, source: 'brand_rules',
-          sourceKey: rules.sourceKey, sourceVersion: rules.sourceVersion, runId: null, learningId: null, qualityScore: 1, negative: false, format: 'markdown', text: rules.text,
-        }, input.signal);
-        costUsd += res.costUsd;
-        brandRules = { sourceKey: rules.sourceKey, chunks: res.chunkIds.length, created: res.created };
+        const indexed = await indexedBrandRulesVersions(deps.orm, input.tenantId, facts.brandId);
+        const newer = indexed.find((v) => v.version > rules.sourceVersion);
+        if (newer) {
+          brandRules = { sourceKey: rules.sourceKey, chunks: 0, created: 0, superseded: [], supersededBy: newer.version };
+        } else {
+          const res = await deps.indexer.index({
+            tenantId: input.tenantId, brandId: facts.brandId, campaignId: null, taskType: null, stage: null, source: 'brand_rules',
+            sourceKey: rules.sourceKey, sourceVersion: rules.sourceVersion, runId: null, learningId: null, qualityScore: 1, negative: false, format: 'markdown', text: rules.text,
+          }, input.signal);
+          costUsd += res.costUsd;
+          const older = indexed.filter((v) => v.version < rules.sourceVersion).map((v) => v.sourceKey);
+          if (older.length > 0) await deps.indexer.deleteBySourceKeys(input.tenantId, older);
+          brandRules = { sourceKey: rules.sourceKey, chunks: res.chunkIds.length, created: res.created, superseded: older, supersededBy: null };
+        }
       }
 
       // The brand may have been deleted while this stage ran: what it indexed must not outlive it.

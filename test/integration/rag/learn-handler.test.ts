@@ -256,4 +256,32 @@ describe('the learn stage (learn.index) on an approved agency run', () => {
     expect(await learnings(s.current.db.orm, runId)).toEqual([]);
     expect(await chunksOf(s.current.db.orm, tenantId)).toEqual([]);
   });
+  it("keeps only the newest brand rules searchable: a new brand version supersedes the old rules, and a run pinned to the old version does not bring them back", async () => {
+    // Bug this pins: every brand version's rules stayed indexed, so retrieval could cite a term banned since or a tone changed since.
+    const p = s.current.platform;
+    const { id: tenantId, key } = await p.tenant();
+    const seed = await seedAgencyTask(p, key, { channels: ['linkedin'] });
+    const approve = async (runId: string) => {
+      await waitForRun(p, key, runId, (r) => r.status === 'waiting_approval', 30_000);
+      expect((await command(p, key, runId, 'approve', {})).statusCode).toBe(202);
+      await waitForRun(p, key, runId, (r) => r.status === 'completed', 30_000);
+    };
+    const rulesKeys = async () => [...new Set((await chunksOf(s.current.db.orm, tenantId)).filter((c) => c.source === 'brand_rules').map((c) => c.source_key))];
+
+    const run1 = await startRun(p, key, { taskId: seed.taskId, mode: 'supervised', template: LEARNING_SOCIAL_POST.name });
+    await approve(run1);
+    expect(await rulesKeys()).toEqual([`brand:${seed.brandId}:v1`]);
+
+    expect((await p.call(key, { method: 'PATCH', url: `/v2/brands/${seed.brandId}`, headers: { 'if-match': '"1"' }, payload: { voice: { tone: 'bold and playful' } } })).statusCode).toBe(200);
+    const run2 = await startRun(p, key, { taskId: seed.taskId, mode: 'supervised', template: LEARNING_SOCIAL_POST.name });
+    await approve(run2);
+    expect(await rulesKeys()).toEqual([`brand:${seed.brandId}:v2`]);
+    const rulesChunks = (await chunksOf(s.current.db.orm, tenantId)).filter((c) => c.source === 'brand_rules');
+    expect((await vectorIds(s.current, tenantId, seed.brandId)).filter((id) => rulesChunks.some((c) => c.id === id)).length).toBe(rulesChunks.length);
+
+    // Re-processing run 1 (pinned to version 1) indexes its learnings again idempotently but not the superseded rules.
+    const again = await s.current.learn.run(learnInput(tenantId, run1, 2));
+    expect((again.output as { brandRules: { supersededBy: number | null; chunks: number } }).brandRules).toMatchObject({ supersededBy: 2, chunks: 0 });
+    expect(await rulesKeys()).toEqual([`brand:${seed.brandId}:v2`]);
+  });
 });
