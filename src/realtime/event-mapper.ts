@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ArtifactCreatedEvent, GateResultEvent, RealtimeEvent, RunListEvent } from '../contracts/realtime.js';
 import { RUN_LIST_EVENT } from '../contracts/realtime.js';
+import type { CommittedStep } from '../actors/commit-listeners.js';
 import { attemptKey } from '../domain/run.js';
 
 /**
@@ -9,19 +10,8 @@ import { attemptKey } from '../domain/run.js';
  * replayed step yields the same events as it did live.
  */
 
-/** One step of a run's timeline: what a `run_event` row (or a committed batch's step) holds. */
-export interface TimelineStep {
-  runId: string;
-  tenantId: string;
-  seq: number;
-  /** The machine event processed (`START`, `STAGE.RESULT`, `APPROVE`…). */
-  type: string;
-  payload: Record<string, unknown>;
-  fromState: string;
-  toState: string;
-  version: number;
-  stages: ReadonlyArray<{ stageRunId: string; stageId: string; from: string | null; to: string }>;
-}
+/** One step of a run's timeline: what a `run_event` row holds, and a committed step without its commit-time facts. */
+export type TimelineStep = Omit<CommittedStep, 'at' | 'costBefore' | 'costUsd'>;
 
 /** What an attempt returned (its `stage_result` row or committed outcome). */
 export interface AttemptOutput {
