@@ -9,6 +9,7 @@ import { Migration20261125191000 } from './Migration20261125191000.js';
 import { Migration20261125192000 } from './Migration20261125192000.js';
 import { Migration20261125193151 } from './Migration20261125193151.js';
 import { Migration20261125204200 } from './Migration20261125204200.js';
+import { Migration20261125221154 } from './Migration20261125221154.js';
 
 /**
  * Every migration, in order. Migrations are append-only: never edit one that has landed, add a new
@@ -26,4 +27,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125192000_succeeded_stages_from_results', class: Migration20261125192000 },
   { name: 'Migration20261125193151_tools_and_artifacts', class: Migration20261125193151 },
   { name: 'Migration20261125204200_knowledge', class: Migration20261125204200 },
+  { name: 'Migration20261125221154_knowledge_embedder_index', class: Migration20261125221154 },
 ];

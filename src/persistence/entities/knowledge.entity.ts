@@ -44,6 +44,8 @@ export const KnowledgeChunkSchema = new EntitySchema<KnowledgeChunk>({
   indexes: [
     { properties: ['tenant', 'brandId', 'source'] },
     { properties: ['tenant', 'runId'] },
+    // Start-up looks for chunks of another embedder than the configured one: a range read, not a scan.
+    { properties: ['embedder'] },
     { name: 'knowledge_chunk_text_fts', expression: `create index "knowledge_chunk_text_fts" on "knowledge_chunk" using gin (to_tsvector('english', "text"))` },
   ],
   properties: {
